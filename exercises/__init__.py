@@ -1,0 +1,1 @@
+"""Joint tabletop exercises: scenarios, scheduled drills, delivery, evaluation and reports."""

@@ -1,0 +1,1 @@
+"""Models of the exercises package (registered on accord's metadata)."""

@@ -1,0 +1,1 @@
+"""Feed sync: pull from and push to remote TAXII servers and ingest indicator lists, on schedules."""

@@ -1,0 +1,1 @@
+"""Models of the feeds package (registered on accord's metadata)."""

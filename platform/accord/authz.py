@@ -1,0 +1,96 @@
+"""Authorization helpers shared by TAXII, the JSON API, the web UI, feeds and exercises.
+
+A team reaches a collection only through a :class:`CollectionGrant`; the grant's ``max_tlp``
+caps what it reads there. Admins manage collections but read objects under the same TLP rules
+as everyone else.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.models.collections import Collection, CollectionGrant
+from accord.models.teams import Team, TrustGroup, trust_group_members
+from accord.models.users import Role, User
+from accord.tlp import ReadAccess, Tlp
+
+MANAGER_ROLES = frozenset({Role.ADMIN})
+
+
+def grant_for(session: Session, team_id: uuid.UUID, collection_id: uuid.UUID) -> CollectionGrant | None:
+    """The grant of ``team_id`` on ``collection_id``, if any."""
+    return session.scalar(
+        select(CollectionGrant).where(
+            CollectionGrant.team_id == team_id, CollectionGrant.collection_id == collection_id
+        )
+    )
+
+
+def can_read(grant: CollectionGrant | None) -> bool:
+    return grant is not None and grant.can_read
+
+
+def can_write(user: User, grant: CollectionGrant | None) -> bool:
+    """Writing needs a write grant and a role that produces intelligence."""
+    if grant is None or not grant.can_write:
+        return False
+    return user.role not in (Role.OBSERVER, Role.EVALUATOR)
+
+
+def read_access(user: User, grant: CollectionGrant) -> ReadAccess:
+    """The TLP policy inputs for ``user`` reading through ``grant``."""
+    return ReadAccess(team_id=user.team_id, max_tlp=grant.max_tlp, is_service=user.is_service)
+
+
+def visible_collections(session: Session, team_id: uuid.UUID, api_root: str | None = None) -> list[
+    tuple[Collection, CollectionGrant]
+]:
+    """Collections the team may read or write, with its grant, ordered by title."""
+    query = (
+        select(Collection, CollectionGrant)
+        .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
+        .where(CollectionGrant.team_id == team_id)
+        .where((CollectionGrant.can_read.is_(True)) | (CollectionGrant.can_write.is_(True)))
+        .order_by(Collection.title, Collection.id)
+    )
+    if api_root is not None:
+        query = query.where(Collection.api_root == api_root)
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def share_trust_group(session: Session, team_a: uuid.UUID, team_b: uuid.UUID) -> bool:
+    """True if the two teams are members of at least one common trust group."""
+    if team_a == team_b:
+        return True
+    a = select(trust_group_members.c.trust_group_id).where(trust_group_members.c.team_id == team_a)
+    query = select(trust_group_members.c.trust_group_id).where(
+        trust_group_members.c.team_id == team_b, trust_group_members.c.trust_group_id.in_(a)
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def trust_group_peers(session: Session, team: Team) -> list[Team]:
+    """Every other team sharing a trust group with ``team``."""
+    groups = select(TrustGroup.id).join(TrustGroup.teams).where(Team.id == team.id)
+    query = (
+        select(Team)
+        .join(trust_group_members, trust_group_members.c.team_id == Team.id)
+        .where(trust_group_members.c.trust_group_id.in_(groups), Team.id != team.id)
+        .distinct()
+        .order_by(Team.name)
+    )
+    return list(session.scalars(query))
+
+
+def is_admin(user: User) -> bool:
+    return user.role == Role.ADMIN
+
+
+def clamp_tlp(requested: Tlp, collection: Collection) -> Tlp:
+    """RED grants only make sense on collections that accept RED."""
+    if requested == Tlp.RED and not collection.allows_red:
+        return Tlp.AMBER_STRICT
+    return requested

@@ -1,0 +1,1 @@
+"""The ``accord`` command line; the entry point lives in :mod:`accord.cli.main`."""

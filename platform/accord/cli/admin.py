@@ -1,0 +1,18 @@
+"""The administrative command groups, collected for the registry."""
+
+from __future__ import annotations
+
+import click
+
+from accord.cli.access import collection_group, token_group
+from accord.cli.dbcmd import db_group
+from accord.cli.directory import team_group, trust_group_group, user_group
+
+ADMIN_GROUPS: tuple[click.Command, ...] = (
+    db_group,
+    team_group,
+    trust_group_group,
+    user_group,
+    token_group,
+    collection_group,
+)

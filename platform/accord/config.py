@@ -1,0 +1,108 @@
+"""Configuration: defaults, then ``ACCORD_*`` environment variables, then overrides.
+
+Validation happens once, in :func:`validate`, so a misconfigured hub stops at start with one
+clear message instead of failing on the first request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # "production" refuses to start without an explicit secret; "development" and "demo" may
+    # generate one (and say so).
+    "ENV": "production",
+    "DATABASE_URL": None,  # None means SQLite in the instance folder
+    "SECRET_KEY": None,
+    "INSTANCE_PATH": None,
+    "MIGRATIONS_DIR": None,
+    # TAXII
+    "TAXII_TITLE": "Accord TAXII 2.1",
+    "TAXII_DESCRIPTION": "Cyber cooperation hub for CERTs and their partners",
+    "TAXII_CONTACT": None,
+    "TAXII_API_ROOTS": ["api"],
+    "TAXII_DEFAULT_API_ROOT": "api",
+    "TAXII_MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "TAXII_SYNC_LIMIT": 10 * 1024 * 1024,
+    "TAXII_PAGE_SIZE": 1000,
+    "TAXII_DEFAULT_TLP": "amber",
+    # Authentication
+    "LOGIN_FAILURE_WINDOW_SECONDS": 300,
+    "LOGIN_FAILURES_PER_USER": 10,
+    "LOGIN_FAILURES_PER_ADDRESS": 30,
+    "TOKEN_TOUCH_INTERVAL_SECONDS": 60,
+    # Scheduler
+    "SCHEDULER_EMBEDDED": False,
+    "SCHEDULER_TIMEZONE": "UTC",
+}
+
+VALID_ENVS = ("production", "development", "demo", "testing")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run a hub; the message says what to fix."""
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``overrides`` (in that order)."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("ACCORD")
+    if overrides:
+        app.config.update(overrides)
+
+
+def validate(app: Flask) -> list[str]:
+    """Check and complete the configuration; return notices to show the operator.
+
+    Raises :class:`ConfigError` on anything that cannot work.
+    """
+    notices: list[str] = []
+    config = app.config
+    env = config["ENV"]
+    if env not in VALID_ENVS:
+        raise ConfigError(f"ACCORD_ENV must be one of {', '.join(VALID_ENVS)}, not {env!r}")
+    if config.get("TESTING"):
+        env = config["ENV"] = "testing"
+
+    instance = Path(config["INSTANCE_PATH"] or Path.cwd() / "instance")
+    config["INSTANCE_PATH"] = str(instance)
+
+    if not config["SECRET_KEY"]:
+        if env == "production":
+            raise ConfigError(
+                "ACCORD_SECRET_KEY is not set. Set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or set ACCORD_ENV=development for a throw-away key."
+            )
+        config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        notices.append(
+            f"No ACCORD_SECRET_KEY set: using a generated key ({env} mode only). "
+            "Sessions and encrypted feed credentials will not survive a restart."
+        )
+    elif len(str(config["SECRET_KEY"])) < 16:
+        raise ConfigError("ACCORD_SECRET_KEY is too short: use at least 16 characters")
+
+    if not config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'accord.sqlite3'}"
+    url = str(config["DATABASE_URL"])
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError(
+            f"ACCORD_DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {url.split(':')[0]!r}"
+        )
+    config["DATABASE_URL"] = url
+
+    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE", "TAXII_SYNC_LIMIT"):
+        if not isinstance(config[key], int) or config[key] <= 0:
+            raise ConfigError(f"ACCORD_{key} must be a positive integer")
+    if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):
+        raise ConfigError("ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")
+    return notices

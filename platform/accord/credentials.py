@@ -1,0 +1,52 @@
+"""Password hashing (argon2id) and API token minting/hashing.
+
+Tokens carry 256 bits of randomness, so a plain SHA-256 is enough to store them safely and lets
+the hub look a token up by its hash in one indexed query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+TOKEN_PREFIX = "acd_"
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of an unknown-user login close to a known one.
+_DUMMY_HASH = _hasher.hash("accord-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True if ``password`` matches; spends the same effort when there is no hash."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """A fresh API token: ``acd_`` followed by 43 URL-safe characters."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def looks_like_token(secret: str) -> bool:
+    """Whether a Basic-auth password is really an API token."""
+    return secret.startswith(TOKEN_PREFIX) and len(secret) > 20
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time string comparison."""
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,26 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+from accord.migrate import NotMigrated, check_migrated
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """The process is up and answering."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """The database is reachable and migrated to this version's schema."""
+    try:
+        check_migrated(current_app)
+    except NotMigrated as exc:
+        return jsonify(status="unavailable", reason=str(exc)), 503
+    return jsonify(status="ready")

@@ -1,0 +1,23 @@
+"""All core models. Importing this package registers every table on ``Base.metadata``."""
+
+from accord.models.audit import AuditEvent
+from accord.models.collections import Collection, CollectionGrant, CollectionKind
+from accord.models.stix import StixObject, TaxiiStatus
+from accord.models.teams import Team, TrustGroup, trust_group_members
+from accord.models.users import ApiToken, Role, Scope, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Collection",
+    "CollectionGrant",
+    "CollectionKind",
+    "Role",
+    "Scope",
+    "StixObject",
+    "TaxiiStatus",
+    "Team",
+    "TrustGroup",
+    "User",
+    "trust_group_members",
+]

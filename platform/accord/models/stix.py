@@ -1,0 +1,86 @@
+"""Stored STIX objects (one row per object version) and TAXII status resources."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.db import Base, UTCDateTime, created_at, uuid_pk
+from accord.models.collections import TlpColumn
+from accord.tlp import Tlp
+
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class StixObject(Base):
+    """One version of one STIX object in one collection, exactly as its author sent it.
+
+    ``document`` is the serialized JSON text: the hub records, it never rewrites (rule 4), and
+    reads can stream it without re-encoding. ``date_added`` is the server's own time, unique and
+    strictly increasing per collection (rule 7).
+    """
+
+    __tablename__ = "stix_objects"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "stix_id", "version"),
+        UniqueConstraint("collection_id", "date_added"),
+        Index("ix_stix_objects_collection_stix_id", "collection_id", "stix_id"),
+        Index("ix_stix_objects_collection_type_added", "collection_id", "stix_type", "date_added"),
+        Index("ix_stix_objects_collection_latest_added", "collection_id", "is_latest", "date_added"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    collection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE")
+    )
+    stix_id: Mapped[str] = mapped_column(String(300))
+    stix_type: Mapped[str] = mapped_column(String(250))
+    spec_version: Mapped[str] = mapped_column(String(10), default="2.1")
+    # The object's version: ``modified``, else ``created``, else the server's date_added.
+    version: Mapped[datetime] = mapped_column(UTCDateTime)
+    date_added: Mapped[datetime] = mapped_column(UTCDateTime)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    tlp: Mapped[Tlp] = mapped_column(TlpColumn)
+    source_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
+    source_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    source_token_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_tokens.id"))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class TaxiiStatus(Base):
+    """A TAXII status resource (spec section 4.3) describing one add-objects request."""
+
+    __tablename__ = "taxii_statuses"
+
+    id: Mapped[uuid_pk]
+    api_root: Mapped[str] = mapped_column(String(64))
+    collection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    request_timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    success_count: Mapped[int] = mapped_column(Integer, default=0)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    successes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    pendings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[created_at]

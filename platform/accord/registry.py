@@ -1,0 +1,24 @@
+"""Every blueprint and CLI command group the factory registers, in one list.
+
+Feature packages (``accord.taxii``, ``accord.api``, ``accord.web``, ``feeds``, ``exercises``)
+each expose a blueprint and/or a click group; add a line here to plug one in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask import Blueprint
+from sqlalchemy.orm import Session
+
+from accord import api
+from accord.cli.admin import ADMIN_GROUPS
+
+BLUEPRINTS: tuple[Blueprint, ...] = (api.bp,)
+
+CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS,)
+
+# Functions that add a feature's demo content (shared indicators, a sample exercise) after the
+# core demo records exist; each receives the open session.
+DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = ()

@@ -1,0 +1,1 @@
+"""Business operations on core records. Each takes ``session`` first and does not commit."""

@@ -1,0 +1,128 @@
+"""Creating collections and granting teams access to them."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import audit
+from accord.authz import grant_for
+from accord.errors import BadRequest, Conflict, NotFound
+from accord.models.collections import Collection, CollectionGrant, CollectionKind
+from accord.services import lookup
+from accord.tlp import Tlp
+
+ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def parse_kind(text: str) -> CollectionKind:
+    try:
+        return CollectionKind(text.strip().lower())
+    except ValueError:
+        raise BadRequest(f"kind: {text!r} is not one of sharing, exercise, mirror") from None
+
+
+def parse_tlp(text: str | Tlp, field: str = "tlp") -> Tlp:
+    if isinstance(text, Tlp):
+        return text
+    try:
+        return Tlp.parse(text)
+    except ValueError as exc:
+        raise BadRequest(f"{field}: {exc}") from None
+
+
+def create_collection(
+    session: Session,
+    title: str,
+    owner_team: str,
+    description: str = "",
+    kind: str | CollectionKind = CollectionKind.SHARING,
+    default_tlp: str | Tlp = Tlp.AMBER,
+    allows_red: bool = False,
+    alias: str | None = None,
+    api_root: str = "api",
+) -> Collection:
+    """Create a collection; its owner team gets a full read/write grant automatically."""
+    title = title.strip()
+    if not title:
+        raise BadRequest("title: a collection needs a title")
+    if alias is not None and not ALIAS.match(alias):
+        raise BadRequest(f"alias: {alias!r} must be lowercase letters, digits and dashes")
+    if alias and session.scalar(select(Collection.id).where(Collection.alias == alias)):
+        raise Conflict(f"a collection with alias {alias!r} already exists")
+    team = lookup.team(session, owner_team)
+    collection_kind = kind if isinstance(kind, CollectionKind) else parse_kind(kind)
+    tlp = parse_tlp(default_tlp, "default_tlp")
+    if tlp == Tlp.RED and not allows_red:
+        raise BadRequest("default_tlp: RED default needs a collection that allows RED")
+    collection = Collection(
+        title=title,
+        description=description,
+        alias=alias,
+        owner_team=team,
+        owner_team_id=team.id,
+        kind=collection_kind,
+        default_tlp=tlp,
+        allows_red=allows_red,
+        api_root=api_root,
+    )
+    session.add(collection)
+    session.flush()
+    session.add(
+        CollectionGrant(
+            collection_id=collection.id,
+            team_id=team.id,
+            can_read=True,
+            can_write=True,
+            max_tlp=Tlp.RED if allows_red else Tlp.AMBER_STRICT,
+        )
+    )
+    audit.record(session, "collection.create", target_type="collection", target_id=collection.id,
+                 details={"title": title, "owner": team.name, "kind": collection_kind.value})
+    session.flush()
+    return collection
+
+
+def grant(
+    session: Session,
+    collection_ref: str,
+    team_name: str,
+    can_read: bool = True,
+    can_write: bool = False,
+    max_tlp: str | Tlp = Tlp.AMBER,
+) -> CollectionGrant:
+    """Create or change a team's grant on a collection."""
+    collection = lookup.collection(session, collection_ref)
+    team = lookup.team(session, team_name)
+    level = parse_tlp(max_tlp, "max_tlp")
+    if level == Tlp.RED and not collection.allows_red:
+        raise BadRequest(f"max_tlp: collection {collection.title!r} does not accept RED")
+    if not can_read and not can_write:
+        raise BadRequest("a grant must allow reading, writing or both")
+    existing = grant_for(session, team.id, collection.id)
+    if existing is None:
+        existing = CollectionGrant(collection_id=collection.id, team_id=team.id)
+        session.add(existing)
+    existing.can_read, existing.can_write, existing.max_tlp = can_read, can_write, level
+    session.flush()
+    audit.record(session, "collection.grant", target_type="collection", target_id=collection.id,
+                 details={"team": team.name, "can_read": can_read, "can_write": can_write,
+                          "max_tlp": level.value})
+    return existing
+
+
+def revoke(session: Session, collection_ref: str, team_name: str) -> None:
+    collection = lookup.collection(session, collection_ref)
+    team = lookup.team(session, team_name)
+    existing = grant_for(session, team.id, collection.id)
+    if existing is None:
+        raise NotFound(f"team {team.name!r} has no grant on {collection.title!r}")
+    session.delete(existing)
+    audit.record(session, "collection.revoke", target_type="collection", target_id=collection.id,
+                 details={"team": team.name})
+
+
+def list_collections(session: Session) -> list[Collection]:
+    return list(session.scalars(select(Collection).order_by(Collection.title)))

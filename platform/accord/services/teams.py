@@ -1,0 +1,89 @@
+"""Creating teams and trust groups."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import audit
+from accord.errors import BadRequest, Conflict
+from accord.models.teams import Team, TrustGroup, new_identity_id
+from accord.services import lookup
+
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def validate_timezone(name: str) -> str:
+    """An IANA time zone name, or a BadRequest naming the field."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise BadRequest(f"timezone: unknown time zone {name!r} (use an IANA name such as Asia/Ho_Chi_Minh)") from None
+    return name
+
+
+def create_team(
+    session: Session,
+    name: str,
+    country_code: str,
+    contact: str = "",
+    timezone: str = "UTC",
+) -> Team:
+    """Register a partner team with a fresh STIX identity id."""
+    name = name.strip()
+    if not name:
+        raise BadRequest("name: a team needs a name")
+    code = country_code.strip().upper()
+    if not COUNTRY_CODE.match(code):
+        raise BadRequest(f"country_code: {country_code!r} is not a two-letter ISO 3166-1 code")
+    if session.scalar(select(Team.id).where(Team.name == name)):
+        raise Conflict(f"a team named {name!r} already exists")
+    team = Team(
+        name=name,
+        country_code=code,
+        contact=contact,
+        timezone=validate_timezone(timezone),
+        identity_id=new_identity_id(),
+    )
+    session.add(team)
+    session.flush()
+    audit.record(session, "team.create", target_type="team", target_id=team.id,
+                 details={"name": name, "country_code": code})
+    return team
+
+
+def create_trust_group(session: Session, name: str, description: str = "") -> TrustGroup:
+    name = name.strip()
+    if not name:
+        raise BadRequest("name: a trust group needs a name")
+    if session.scalar(select(TrustGroup.id).where(TrustGroup.name == name)):
+        raise Conflict(f"a trust group named {name!r} already exists")
+    group = TrustGroup(name=name, description=description)
+    session.add(group)
+    session.flush()
+    audit.record(session, "trust_group.create", target_type="trust_group", target_id=group.id,
+                 details={"name": name})
+    return group
+
+
+def add_team_to_group(session: Session, group_name: str, team_name: str) -> TrustGroup:
+    group = lookup.trust_group(session, group_name)
+    team = lookup.team(session, team_name)
+    if team in group.teams:
+        raise Conflict(f"team {team.name!r} is already in trust group {group.name!r}")
+    group.teams.append(team)
+    session.flush()
+    audit.record(session, "trust_group.add_team", target_type="trust_group", target_id=group.id,
+                 details={"team": team.name})
+    return group
+
+
+def list_teams(session: Session) -> list[Team]:
+    return list(session.scalars(select(Team).order_by(Team.name)))
+
+
+def list_trust_groups(session: Session) -> list[TrustGroup]:
+    return list(session.scalars(select(TrustGroup).order_by(TrustGroup.name)))

@@ -1,0 +1,41 @@
+"""Run the hub under gunicorn from Python (``accord serve`` and ``accord demo``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+class HubServer(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application serving an already-built Flask app."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def serve(app: Flask, host: str, port: int, workers: int, threads: int = 4) -> None:
+    """Serve ``app`` on host:port until interrupted."""
+    HubServer(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 120,
+            "accesslog": "-",
+            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+        },
+    ).run()

@@ -1,0 +1,10 @@
+"""WSGI entry point for gunicorn: ``gunicorn 'accord.wsgi:app'``.
+
+Refuses to start on a database that has not been migrated, with the command to run.
+"""
+
+from accord import create_app
+from accord.migrate import check_migrated
+
+app = create_app()
+check_migrated(app)
