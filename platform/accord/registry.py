@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from accord import api
 from accord.cli.admin import ADMIN_GROUPS
+from accord.cli.scheduling import scheduler_command
 
 BLUEPRINTS: tuple[Blueprint, ...] = (api.bp,)
 
-CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS,)
+CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command)
 
 # Functions that add a feature's demo content (shared indicators, a sample exercise) after the
 # core demo records exist; each receives the open session.

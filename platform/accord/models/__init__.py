@@ -2,6 +2,7 @@
 
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
+from accord.models.scheduling import SchedulerLease, scheduler_jobs
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.models.teams import Team, TrustGroup, trust_group_members
 from accord.models.users import ApiToken, Role, Scope, User
@@ -13,11 +14,13 @@ __all__ = [
     "CollectionGrant",
     "CollectionKind",
     "Role",
+    "SchedulerLease",
     "Scope",
     "StixObject",
     "TaxiiStatus",
     "Team",
     "TrustGroup",
     "User",
+    "scheduler_jobs",
     "trust_group_members",
 ]

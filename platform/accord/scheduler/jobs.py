@@ -1,0 +1,122 @@
+"""Managing scheduled jobs in the shared job store, from any process.
+
+APScheduler 3 keeps jobs in the ``scheduler_jobs`` table. A web worker or CLI command edits
+them through a *paused* scheduler bound to that table, so nothing runs in that process; the
+running scheduler notices changes at its next wake-up (at most ``WAKE_SECONDS`` later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from flask import Flask
+
+from accord.db import database
+
+JOBSTORE_TABLE = "scheduler_jobs"
+WAKE_SECONDS = 5
+
+JOB_DEFAULTS = {
+    # A late job still runs once (e.g. an inject due while the scheduler was down), and the
+    # same job never runs twice at once (a feed run never overlaps its previous run).
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": None,
+}
+
+
+class _JobAppHolder:
+    """The app whose jobs this process runs. Set by the runner; read by job functions.
+
+    APScheduler calls job functions with only their stored arguments, so the scheduler
+    process needs one place that says which hub (configuration, engine) they act on.
+    """
+
+    app: Flask | None = None
+
+
+_holder = _JobAppHolder()
+
+
+def bind_job_app(app: Flask | None) -> None:
+    """Make ``app`` the one job functions in this process act on (None to unbind)."""
+    _holder.app = app
+
+
+def job_app() -> Flask:
+    """The app a job function should use; raises if no scheduler bound one."""
+    if _holder.app is None:
+        raise RuntimeError("no Accord app is bound for scheduled jobs in this process")
+    return _holder.app
+
+
+def make_scheduler(app: Flask) -> BackgroundScheduler:
+    """A scheduler whose default job store is the hub database."""
+    store = SQLAlchemyJobStore(engine=database(app).engine, tablename=JOBSTORE_TABLE)
+    return BackgroundScheduler(
+        jobstores={"default": store},
+        job_defaults=JOB_DEFAULTS,
+        timezone=app.config.get("SCHEDULER_TIMEZONE", "UTC"),
+    )
+
+
+@contextmanager
+def job_store(app: Flask) -> Iterator[BackgroundScheduler]:
+    """A paused scheduler on the shared job store, for editing jobs without running them."""
+    scheduler = make_scheduler(app)
+    scheduler.start(paused=True)
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def schedule(
+    app: Flask,
+    job_id: str,
+    func: str,
+    trigger: BaseTrigger | str,
+    *,
+    args: tuple[Any, ...] | list[Any] = (),
+    **trigger_args: Any,
+) -> datetime | None:
+    """Create or replace job ``job_id``; returns its next run time."""
+    with job_store(app) as scheduler:
+        job = scheduler.add_job(func, trigger, args=list(args), id=job_id, name=job_id,
+                                replace_existing=True, **trigger_args)
+        next_run: datetime | None = getattr(job, "next_run_time", None)
+        if next_run is None:  # added while paused: compute from the trigger
+            stored = scheduler.get_job(job_id)
+            next_run = stored.next_run_time if stored else None
+        return next_run
+
+
+def unschedule(app: Flask, job_id: str) -> bool:
+    """Remove ``job_id``; False if there was no such job."""
+    with job_store(app) as scheduler:
+        try:
+            scheduler.remove_job(job_id)
+        except JobLookupError:
+            return False
+        return True
+
+
+def find_job(app: Flask, job_id: str) -> Job | None:
+    """The stored job ``job_id``, if any."""
+    with job_store(app) as scheduler:
+        job: Job | None = scheduler.get_job(job_id)
+        return job
+
+
+def list_jobs(app: Flask, prefix: str = "") -> list[Job]:
+    """Stored jobs whose id starts with ``prefix``."""
+    with job_store(app) as scheduler:
+        return [job for job in scheduler.get_jobs() if job.id.startswith(prefix)]

@@ -1,0 +1,71 @@
+"""Leadership through the database: one active scheduler, any number of hot standbys.
+
+The leader renews a row in ``scheduler_leases`` well before it expires; a standby takes the
+lease only once it has expired, so at most one process runs jobs at any time (as long as
+clocks agree within the lease's margin).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+
+from accord.db import database, utcnow
+from accord.models.scheduling import SchedulerLease
+
+
+def default_holder() -> str:
+    """A name for this process: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Lease:
+    """A named, expiring lock row held by ``holder``."""
+
+    def __init__(self, app: Flask, name: str = "scheduler", holder: str | None = None,
+                 ttl_seconds: float = 30.0) -> None:
+        self.app = app
+        self.name = name
+        self.holder = holder or default_holder()
+        self.ttl = timedelta(seconds=ttl_seconds)
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; True if this process holds it now."""
+        now = utcnow()
+        maker = database(self.app).sessionmaker
+        with maker() as session:
+            taken = session.execute(
+                update(SchedulerLease)
+                .where(SchedulerLease.name == self.name)
+                .where(or_(SchedulerLease.holder == self.holder,
+                           SchedulerLease.expires_at < now))
+                .values(holder=self.holder, expires_at=now + self.ttl)
+            )
+            session.commit()
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return True
+        with maker() as session:
+            if session.get(SchedulerLease, self.name) is not None:
+                return False
+            session.add(SchedulerLease(name=self.name, holder=self.holder,
+                                       expires_at=now + self.ttl))
+            try:
+                session.commit()
+            except IntegrityError:
+                return False
+        return True
+
+    def release(self) -> None:
+        """Give the lease up at once (on clean shutdown)."""
+        with database(self.app).sessionmaker() as session:
+            session.execute(
+                update(SchedulerLease)
+                .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+            session.commit()

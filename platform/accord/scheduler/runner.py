@@ -1,0 +1,83 @@
+"""The scheduler loop: hold the lease, run jobs while leader, stand by otherwise."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler
+from accord.scheduler.lease import Lease
+
+log = logging.getLogger("accord.scheduler")
+
+
+def _wake() -> None:
+    """No-op job whose only effect is that the scheduler re-reads the shared job store."""
+
+
+class SchedulerRunner:
+    """Runs the hub's APScheduler while this process holds the scheduler lease."""
+
+    def __init__(self, app: Flask, *, lease_seconds: float = 30.0, holder: str | None = None) -> None:
+        self.app = app
+        self.lease = Lease(app, ttl_seconds=lease_seconds, holder=holder)
+        self.renew_every = lease_seconds / 3
+        self.scheduler: BackgroundScheduler | None = None
+        self.stopping = threading.Event()
+        self.is_leader = False
+        self._thread: threading.Thread | None = None
+
+    def _lead(self) -> None:
+        if self.scheduler is None:
+            self.scheduler = make_scheduler(self.app)
+            self.scheduler.add_jobstore(MemoryJobStore(), "memory")
+            self.scheduler.add_job(_wake, "interval", seconds=WAKE_SECONDS, id="accord.wake",
+                                   jobstore="memory", replace_existing=True)
+            self.scheduler.start()
+        else:
+            self.scheduler.resume()
+        self.is_leader = True
+        log.info("scheduler lease taken by %s; running jobs", self.lease.holder)
+
+    def _stand_by(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.pause()
+        self.is_leader = False
+        log.info("scheduler lease lost by %s; standing by", self.lease.holder)
+
+    def run(self) -> None:
+        """Loop until :meth:`stop` is called."""
+        bind_job_app(self.app)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    leader = self.lease.acquire()
+                except Exception:  # database briefly unreachable: keep trying, never crash
+                    log.exception("could not reach the database to renew the scheduler lease")
+                    leader = False
+                if leader and not self.is_leader:
+                    self._lead()
+                elif not leader and self.is_leader:
+                    self._stand_by()
+                self.stopping.wait(self.renew_every)
+        finally:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            if self.is_leader:
+                self.lease.release()
+            self.is_leader = False
+
+    def start_in_thread(self) -> threading.Thread:
+        """Run the loop in a daemon thread (embedded in ``accord serve`` or tests)."""
+        self._thread = threading.Thread(target=self.run, name="accord-scheduler", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
