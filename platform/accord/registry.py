@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 from accord import api
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
+from exercises.api import bp as exercises_bp
+from exercises.cli import exercise_group
+from exercises.demo import seed_demo_exercise
 
-BLUEPRINTS: tuple[Blueprint, ...] = (api.bp,)
+BLUEPRINTS: tuple[Blueprint, ...] = (api.bp, exercises_bp)
 
-CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command)
+CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command, exercise_group)
 
 # Functions that add a feature's demo content (shared indicators, a sample exercise) after the
 # core demo records exist; each receives the open session.
-DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = ()
+DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = (seed_demo_exercise,)

@@ -1,0 +1,46 @@
+"""Player routes: the team inbox, acknowledgements, responses and decisions."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
+from accord.errors import BadRequest
+from exercises import access, play, scheduling
+from exercises.api.common import bp, body, caller, exercise, session, text_field
+
+
+@bp.get("/<ref>/inbox")
+def inbox(ref: str) -> ResponseReturnValue:
+    """The injects released to the caller's team, in its time zone."""
+    run = exercise(ref)
+    team = access.require_player(run, caller().user)
+    return jsonify(team=team.team.name, timezone=team.team.timezone,
+                   injects=play.inbox(session(), run, team))
+
+
+@bp.post("/<ref>/injects/<key>/acknowledge")
+def acknowledge(ref: str, key: str) -> ResponseReturnValue:
+    run = exercise(ref)
+    team = access.require_player(run, caller().user)
+    inject = scheduling.find_inject(run, key)
+    response = play.acknowledge(session(), run, inject, team, caller().user)
+    session().commit()
+    return jsonify(play.response_view(response, team.team.timezone)), 201
+
+
+@bp.post("/<ref>/injects/<key>/responses")
+def respond(ref: str, key: str) -> ResponseReturnValue:
+    """A free-text response, or a decision (``decision`` plus ``text`` as rationale)."""
+    run = exercise(ref)
+    team = access.require_player(run, caller().user)
+    inject = scheduling.find_inject(run, key)
+    data = body()
+    decision = data.get("decision")
+    if decision is not None and not isinstance(decision, str):
+        raise BadRequest("decision: must be a string")
+    response = play.respond(session(), run, inject, team, caller().user,
+                            text_field(data, "text"), text_field(data, "action") or None,
+                            decision)
+    session().commit()
+    return jsonify(play.response_view(response, team.team.timezone)), 201

@@ -1,0 +1,137 @@
+"""Exercise routes: schedule, list, status, and live control by EXCON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+
+from accord.auth import require_role
+from accord.errors import BadRequest
+from accord.models.users import Role, User
+from exercises import access, control, evaluation, scheduling, views
+from exercises.api.common import bp, body, caller, commit_and_sync, exercise, session, text_field
+from exercises.models import Exercise, ExerciseInject
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, str]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise BadRequest(f"{key}: must be an object of placeholder to text")
+    return {str(k): v for k, v in value.items()}
+
+
+def _names(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequest(f"{key}: must be a list of usernames")
+    return value
+
+
+def _speed(data: dict[str, Any]) -> float:
+    value = data.get("speed", 1)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest("speed: must be a number")
+    return float(value)
+
+
+@bp.post("")
+def schedule() -> ResponseReturnValue:
+    """Schedule a stored scenario for real teams (coordinators)."""
+    require_role(caller(), Role.COORDINATOR)
+    data = body()
+    request = scheduling.ScheduleRequest(
+        scenario=text_field(data, "scenario", required=True),
+        name=text_field(data, "name", required=True),
+        start=scheduling.parse_start(text_field(data, "start", required=True),
+                                     text_field(data, "timezone") or None),
+        teams=_mapping(data, "teams"), speed=_speed(data),
+        rehearsal=bool(data.get("rehearsal", False)),
+        evaluators=_names(data, "evaluators"), observers=_names(data, "observers"),
+        webhooks=_mapping(data, "webhooks"))
+    run = scheduling.schedule_exercise(session(), request, caller().user,
+                                       text_field(data, "owner_team") or None)
+    commit_and_sync(run)
+    return jsonify(views.summary(run)), 201
+
+
+@bp.get("")
+def list_exercises() -> ResponseReturnValue:
+    """The exercises the caller runs, judges, observes or plays in."""
+    runs = access.visible_exercises(session(), caller().user)
+    return jsonify(exercises=[views.summary(run) for run in runs])
+
+
+@bp.get("/<ref>")
+def show(ref: str) -> ResponseReturnValue:
+    """Full status for EXCON, evaluators and observers; players get the summary only."""
+    run = exercise(ref)
+    user = caller().user
+    if access.is_viewer(run, user):
+        return jsonify(views.status(session(), run))
+    access.require_player(run, user)
+    return jsonify(views.summary(run))
+
+
+def _control(ref: str, action: Callable[[Session, Exercise, User], Any]) -> ResponseReturnValue:
+    run = exercise(ref)
+    access.require_control(run, caller().user)
+    action(session(), run, caller().user)
+    commit_and_sync(run)
+    return jsonify(views.status(session(), run))
+
+
+@bp.post("/<ref>/pause")
+def pause(ref: str) -> ResponseReturnValue:
+    return _control(ref, control.pause)
+
+
+@bp.post("/<ref>/resume")
+def resume(ref: str) -> ResponseReturnValue:
+    return _control(ref, control.resume)
+
+
+@bp.post("/<ref>/cancel")
+def cancel(ref: str) -> ResponseReturnValue:
+    reason = text_field(body(), "reason")
+    return _control(ref, lambda s, run, user: control.cancel(s, run, user, reason))
+
+
+@bp.post("/<ref>/complete")
+def complete(ref: str) -> ResponseReturnValue:
+    """ENDEX now."""
+    return _control(ref, control.complete)
+
+
+@bp.post("/<ref>/evaluate")
+def evaluate(ref: str) -> ResponseReturnValue:
+    """Refresh the automatic verdicts from hub records (evaluators and EXCON)."""
+    run = exercise(ref)
+    access.require_judge(run, caller().user)
+    counts = evaluation.evaluate(session(), run)
+    session().commit()
+    return jsonify(verdicts=counts)
+
+
+INJECT_ACTIONS: dict[str, Callable[[Session, Exercise, ExerciseInject, User], Any]] = {
+    "release": control.release_now,
+    "hold": control.hold,
+    "unhold": control.unhold,
+    "skip": control.skip,
+}
+
+
+@bp.post("/<ref>/injects/<key>/<action>")
+def inject_action(ref: str, key: str, action: str) -> ResponseReturnValue:
+    """``release`` now, ``hold`` for manual release, ``unhold``, or ``skip`` one inject."""
+    run = exercise(ref)
+    access.require_control(run, caller().user)
+    if action not in INJECT_ACTIONS:
+        raise BadRequest(f"action: {action!r} is not one of {', '.join(INJECT_ACTIONS)}")
+    inject = scheduling.find_inject(run, key)
+    INJECT_ACTIONS[action](session(), run, inject, caller().user)
+    commit_and_sync(run)
+    return jsonify(views.inject_view(run, inject))

@@ -1,0 +1,154 @@
+"""Finding the evidence for an expected action in hub records, timed by the hub.
+
+- ``acknowledge``: the team's first acknowledgement of the inject.
+- ``response``: the team's first response or decision to the inject (for that action, when the
+  response names one; one of the options, when the action lists decision options).
+- ``stix``: the team's first matching write to the exercise's play collection, by the server's
+  ``date_added``: an indicator with a given pattern, a sighting of a given indicator, a
+  revocation or a new version of an object.
+
+Only what happened after the inject was released counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.models.stix import StixObject
+from exercises.marking import run_id
+from exercises.models import Exercise, ExerciseInject, ExerciseResponse
+
+WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """When the evidence appeared (hub time) and what it was."""
+
+    at: datetime
+    detail: dict[str, Any]
+
+
+@dataclass
+class StixRecord:
+    """One stored object version written by a team, parsed once."""
+
+    stix_id: str
+    stix_type: str
+    date_added: datetime
+    revoked: bool
+    is_new_version: bool
+    document: dict[str, Any]
+
+    @property
+    def pattern(self) -> str:
+        return str(self.document.get("pattern", ""))
+
+
+def _squash(pattern: str) -> str:
+    return WHITESPACE.sub("", pattern)
+
+
+@dataclass
+class EvidenceIndex:
+    """An exercise's responses and play-collection writes, loaded once per evaluation."""
+
+    exercise: Exercise
+    responses: dict[tuple[uuid.UUID, uuid.UUID], list[ExerciseResponse]] = field(
+        default_factory=lambda: defaultdict(list))
+    stix: dict[uuid.UUID, list[StixRecord]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def load(cls, session: Session, exercise: Exercise) -> EvidenceIndex:
+        index = cls(exercise)
+        for response in session.scalars(select(ExerciseResponse).where(
+                ExerciseResponse.exercise_id == exercise.id).order_by(ExerciseResponse.created_at)):
+            index.responses[(response.inject_id, response.team_id)].append(response)
+        seen: set[str] = set()
+        rows = session.scalars(select(StixObject).where(
+            StixObject.collection_id == exercise.collection_id).order_by(StixObject.date_added))
+        for row in rows:
+            document = json.loads(row.document)
+            index.stix[row.source_team_id].append(StixRecord(
+                stix_id=row.stix_id, stix_type=row.stix_type, date_added=row.date_added,
+                revoked=bool(row.revoked or document.get("revoked") is True),
+                is_new_version=row.stix_id in seen, document=document))
+            seen.add(row.stix_id)
+        return index
+
+    def _ids(self, scenario_or_run_id: str) -> set[str]:
+        """A referenced id as written in the scenario and as rewritten for this run."""
+        return {scenario_or_run_id, run_id(self.exercise.id, scenario_or_run_id)}
+
+    def _matches(self, record: StixRecord, match: dict[str, str]) -> bool:
+        kind = match["object"]
+        if kind == "indicator":
+            if record.stix_type != "indicator":
+                return False
+            if "pattern" in match and _squash(record.pattern) != _squash(match["pattern"]):
+                return False
+            return "pattern_contains" not in match or match["pattern_contains"] in record.pattern
+        if kind == "sighting":
+            return (record.stix_type == "sighting"
+                    and record.document.get("sighting_of_ref") in self._ids(match["sighting_of"]))
+        if kind == "revocation" and not record.revoked:
+            return False
+        if kind == "new_version" and not record.is_new_version:
+            return False
+        if "of" in match and record.stix_id not in self._ids(match["of"]):
+            return False
+        return "pattern_contains" not in match or match["pattern_contains"] in record.pattern
+
+    def stix_evidence(self, team_id: uuid.UUID, since: datetime, match: dict[str, str]
+                      ) -> Evidence | None:
+        for record in self.stix.get(team_id, []):
+            if record.date_added >= since and self._matches(record, match):
+                return Evidence(record.date_added, {
+                    "stix_id": record.stix_id, "type": record.stix_type,
+                    "date_added": record.date_added.isoformat(), "revoked": record.revoked,
+                    "new_version": record.is_new_version})
+        return None
+
+    def response_evidence(self, inject: ExerciseInject, team_id: uuid.UUID, kind: str,
+                          action: dict[str, Any]) -> Evidence | None:
+        options = action.get("decision_options")
+        for response in self.responses.get((inject.id, team_id), []):
+            if kind == "acknowledge" and response.kind != "acknowledge":
+                continue
+            if kind == "response":
+                if response.kind not in ("response", "decision"):
+                    continue
+                if response.action_key not in (None, action["id"]):
+                    continue
+                if options and response.decision not in options:
+                    continue
+            return Evidence(response.created_at, {
+                "response_id": str(response.id), "kind": response.kind,
+                "author": response.author, "decision": response.decision})
+        return None
+
+    def find(self, inject: ExerciseInject, team_id: uuid.UUID, action: dict[str, Any]
+             ) -> Evidence | None:
+        """The first evidence for ``action`` by ``team_id`` after ``inject`` was released."""
+        kind = action["evidence"]
+        if inject.released_at is None or kind == "manual":
+            return None
+        if kind == "stix":
+            return self.stix_evidence(team_id, inject.released_at, action["match"])
+        return self.response_evidence(inject, team_id, kind, action)
+
+    def first_share(self, team_id: uuid.UUID, since: datetime | None) -> datetime | None:
+        """When the team first wrote anything to the play collection (time to first share)."""
+        for record in self.stix.get(team_id, []):
+            if since is None or record.date_added >= since:
+                return record.date_added
+        return None

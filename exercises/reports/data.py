@@ -1,0 +1,217 @@
+"""The after-action report as data (HSEEP AAR/IP structure); renderers format this dict.
+
+Sections: overview, objectives with per-team scores and ratings, a merged timeline (injects
+planned, due and actual; control actions; acknowledgements, responses, decisions; STIX
+evidence), per-team metrics, expectations with verdicts and overrides, evaluator observations,
+lessons learned and the improvement plan. Durations are given in hub seconds and, for
+rehearsals, in scenario seconds (hub seconds times the speed factor).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from statistics import mean, median
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.db import utcnow
+from accord.models.audit import AuditEvent
+from exercises import aftercare, evaluation
+from exercises.evidence import EvidenceIndex
+from exercises.models import Exercise, ExerciseResponse, ExpectationResult, InjectState, Verdict
+from exercises.scheduling import inject_spec, local_iso
+from exercises.views import delay_seconds
+
+REPORT_FORMAT = "accord-aar/1"
+CONTROL_ACTIONS = ("exercise.pause", "exercise.resume", "exercise.inject.hold",
+                   "exercise.inject.unhold", "exercise.inject.skip", "exercise.cancel",
+                   "exercise.complete")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _elapsed(exercise: Exercise, moment: datetime) -> float:
+    """Hub seconds since STARTEX (or the planned start before it)."""
+    return round((moment - (exercise.started_at or exercise.start_at)).total_seconds(), 3)
+
+
+def _timing(exercise: Exercise, values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"count": 0, "mean_seconds": None, "median_seconds": None, "max_seconds": None,
+                "mean_scenario_seconds": None}
+    return {"count": len(values), "mean_seconds": round(mean(values), 3),
+            "median_seconds": round(median(values), 3), "max_seconds": round(max(values), 3),
+            "mean_scenario_seconds": round(mean(values) * exercise.speed, 3)}
+
+
+def _overview(exercise: Exercise, results: list[ExpectationResult]) -> dict[str, Any]:
+    document = exercise.document
+    roles = {team["id"]: team["role"] for team in document["teams"]}
+    states = Counter(inject.state.value for inject in exercise.injects)
+    return {
+        "teams": [{"team": t.team.name, "placeholder": t.placeholder,
+                   "role": roles.get(t.placeholder, ""), "country": t.team.country_code,
+                   "timezone": t.team.timezone,
+                   "start_local": local_iso(exercise.started_at or exercise.start_at,
+                                            t.team.timezone)} for t in exercise.teams],
+        "evaluators": sorted(s.user.username for s in exercise.staff if s.role.value == "evaluator"),
+        "observers": sorted(s.user.username for s in exercise.staff if s.role.value == "observer"),
+        "injects": {"total": len(exercise.injects), **{s.value: states.get(s.value, 0)
+                                                        for s in InjectState}},
+        "verdicts": {v.value: sum(1 for r in results if r.verdict == v) for v in Verdict},
+    }
+
+
+def _objectives(session: Session, exercise: Exercise, results: list[ExpectationResult]
+                ) -> list[dict[str, Any]]:
+    ratings = {(r.objective, r.team_id): r for r in aftercare.ratings(session, exercise)}
+    labels = {item["value"]: item["label"] for item in exercise.document["rating_scale"]}
+    injects = {inject.id: inject for inject in exercise.injects}
+    weights: dict[tuple[str, Any], list[tuple[float, ExpectationResult]]] = defaultdict(list)
+    for result in results:
+        spec = evaluation.action_spec(exercise, injects[result.inject_id], result.action_key)
+        if spec.get("objective"):
+            weights[(spec["objective"], result.team_id)].append((spec["weight"], result))
+    objectives = []
+    for objective in exercise.document["objectives"]:
+        teams = []
+        for team in exercise.teams:
+            scored = weights.get((objective["id"], team.team_id), [])
+            total = sum(weight for weight, _ in scored)
+            earned = sum(weight * evaluation.CREDIT.get(r.verdict, 0.0) for weight, r in scored)
+            rating = ratings.get((objective["id"], team.team_id))
+            teams.append({
+                "team": team.team.name,
+                "expectations": len(scored),
+                "verdicts": dict(sorted(Counter(r.verdict.value for _, r in scored).items())),
+                "score": round(earned / total, 3) if total else None,
+                "rating": rating.rating if rating else None,
+                "rating_label": labels.get(rating.rating) if rating else None,
+                "rating_note": rating.note if rating else "",
+                "rated_by": rating.rated_by if rating else None,
+            })
+        objectives.append({"id": objective["id"], "text": objective["text"], "teams": teams})
+    return objectives
+
+
+def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> list[dict[str, Any]]:
+    names = {t.team_id: t.team.name for t in exercise.teams}
+    keys = {inject.id: inject.key for inject in exercise.injects}
+    events: list[dict[str, Any]] = []
+    for inject in exercise.injects:
+        spec = inject_spec(exercise, inject.key)
+        at = inject.released_at or inject.due_at
+        events.append({"at": at.isoformat(), "kind": "inject", "team": None,
+                       "inject": inject.key, "title": spec["title"],
+                       "state": inject.state.value, "planned_at": inject.planned_at.isoformat(),
+                       "due_at": inject.due_at.isoformat(), "released_at": _iso(inject.released_at),
+                       "release_mode": inject.release_mode, "delay_seconds": delay_seconds(inject),
+                       "audience": spec["audience"]})
+    for response in session.scalars(select(ExerciseResponse).where(
+            ExerciseResponse.exercise_id == exercise.id)):
+        events.append({"at": response.created_at.isoformat(), "kind": response.kind,
+                       "team": names.get(response.team_id), "inject": keys.get(response.inject_id),
+                       "author": response.author, "action": response.action_key,
+                       "text": response.text, "decision": response.decision})
+    for team_id, records in index.stix.items():
+        for record in records:
+            events.append({"at": record.date_added.isoformat(), "kind": "stix",
+                           "team": names.get(team_id, "EXCON"), "stix_id": record.stix_id,
+                           "stix_type": record.stix_type, "revoked": record.revoked,
+                           "new_version": record.is_new_version})
+    for event in session.scalars(select(AuditEvent).where(
+            AuditEvent.target_type == "exercise", AuditEvent.target_id == str(exercise.id),
+            AuditEvent.action.in_(CONTROL_ACTIONS))):
+        events.append({"at": event.occurred_at.isoformat(), "kind": "control",
+                       "team": None, "action": event.action.removeprefix("exercise."),
+                       "actor": event.actor_name, "inject": event.details.get("inject")})
+    events.sort(key=lambda e: (e["at"], e["kind"] != "inject"))
+    for event in events:
+        event["elapsed_seconds"] = _elapsed(exercise, datetime.fromisoformat(event["at"]))
+    return events
+
+
+def _metrics(session: Session, exercise: Exercise, results: list[ExpectationResult],
+             index: EvidenceIndex) -> list[dict[str, Any]]:
+    released = [i for i in exercise.injects if i.released_at is not None]
+    first_release = min((i.released_at for i in released if i.released_at), default=None)
+    metrics = []
+    for team in exercise.teams:
+        ack_times: list[float] = []
+        delivered = 0
+        for inject in released:
+            wanted = inject_spec(exercise, inject.key)["audience"]
+            if wanted != "all" and team.placeholder not in wanted:
+                continue
+            delivered += 1
+            acks = [r for r in index.responses.get((inject.id, team.team_id), [])
+                    if r.kind == "acknowledge"]
+            if acks and inject.released_at:
+                ack_times.append((acks[0].created_at - inject.released_at).total_seconds())
+        first_share = index.first_share(team.team_id, first_release)
+        share_seconds = ((first_share - first_release).total_seconds()
+                         if first_share and first_release else None)
+        own = [r for r in results if r.team_id == team.team_id]
+        counts = Counter(r.verdict.value for r in own)
+        responses = sum(len(v) for (_, team_id), v in index.responses.items()
+                        if team_id == team.team_id)
+        metrics.append({
+            "team": team.team.name,
+            "injects_received": delivered,
+            "acknowledged": len(ack_times),
+            "time_to_acknowledge": _timing(exercise, ack_times),
+            "first_share_at": _iso(first_share),
+            "time_to_first_share_seconds": round(share_seconds, 3) if share_seconds is not None
+            else None,
+            "time_to_first_share_scenario_seconds": round(share_seconds * exercise.speed, 3)
+            if share_seconds is not None else None,
+            "stix_objects": len(index.stix.get(team.team_id, [])),
+            "responses": responses,
+            "expectations": {"total": len(own), **{v.value: counts.get(v.value, 0)
+                                                    for v in Verdict}},
+        })
+    return metrics
+
+
+def build(session: Session, exercise: Exercise) -> dict[str, Any]:
+    """The complete after-action report of one run."""
+    results = evaluation.results(session, exercise)
+    index = EvidenceIndex.load(session, exercise)
+    notes = aftercare.notes(session, exercise)
+    names = {t.team_id: t.team.name for t in exercise.teams}
+    expectation_views = [evaluation.view(exercise, r) for r in results]
+
+    def note_view(note: Any) -> dict[str, Any]:
+        return {"kind": note.kind, "team": names.get(note.team_id), "objective": note.objective,
+                "author": note.author, "text": note.text, "at": note.created_at.isoformat()}
+
+    return {
+        "format": REPORT_FORMAT,
+        "generated_at": utcnow().isoformat(),
+        "exercise": {
+            "id": str(exercise.id), "name": exercise.name, "state": exercise.state.value,
+            "rehearsal": exercise.rehearsal, "speed": exercise.speed,
+            "owner_team": exercise.owner_team.name,
+            "planned_start_at": exercise.start_at.isoformat(),
+            "started_at": _iso(exercise.started_at), "ended_at": _iso(exercise.ended_at),
+            "paused_seconds": round(exercise.paused_seconds, 3),
+            "collection_id": str(exercise.collection_id),
+        },
+        "scenario": {key: exercise.document[key] for key in
+                     ("title", "version", "description", "language", "default_tlp")},
+        "overview": _overview(exercise, results),
+        "objectives": _objectives(session, exercise, results),
+        "timeline": _timeline(session, exercise, index),
+        "metrics": _metrics(session, exercise, results, index),
+        "expectations": expectation_views,
+        "overrides": [view for view in expectation_views if view["override_reason"]],
+        "observations": [note_view(n) for n in notes if n.kind != "lesson"],
+        "lessons": [note_view(n) for n in notes if n.kind == "lesson"],
+        "improvement_plan": [aftercare.improvement_view(item)
+                             for item in aftercare.improvements(session, exercise)],
+    }
