@@ -56,6 +56,9 @@ def job_store(engine: Engine) -> Iterator[BackgroundScheduler]:
     try:
         yield scheduler
     finally:
+        # Detach the store first: a BackgroundScheduler processes due jobs once more while it
+        # shuts down, which would run (or drop) an overdue job from this editing process.
+        scheduler.remove_jobstore("default", shutdown=False)
         scheduler.shutdown(wait=False)
 
 
