@@ -31,18 +31,20 @@ def publish_objects(session: Session, collection: Collection, source_team: Team,
     stored = 0
     session.refresh(collection, with_for_update=True)
     for obj in objects:
-        version = obj.get("modified") or obj.get("created") or "2026-01-01T00:00:00.000Z"
-        exists = session.scalar(select(StixObject.pk).where(
-            StixObject.collection_id == collection.id, StixObject.stix_id == obj["id"]))
-        if exists is not None:
+        version = _parse(obj.get("modified") or obj.get("created") or "2026-01-01T00:00:00Z")
+        rows = list(session.scalars(select(StixObject).where(
+            StixObject.collection_id == collection.id, StixObject.stix_id == obj["id"])))
+        if any(row.version == version for row in rows):
             continue
+        for row in rows:
+            row.is_latest = False
         now = utcnow()
         last = collection.last_date_added
         added = now if last is None or now > last else last + ONE_MICROSECOND
         collection.last_date_added = added
         session.add(StixObject(
             collection_id=collection.id, stix_id=obj["id"], stix_type=obj["type"],
-            version=_parse(version), date_added=added, is_latest=True,
+            version=version, date_added=added, is_latest=True,
             revoked=bool(obj.get("revoked")), tlp=effective_tlp(obj, collection.default_tlp),
             source_team_id=source_team.id, source_user_id=actor.id if actor else None,
             document=json.dumps(obj, separators=(",", ":"))))

@@ -20,7 +20,7 @@ def expectations(ref: str) -> ResponseReturnValue:
                                  for r in evaluation.results(session(), run)])
 
 
-@bp.post("/<ref>/expectations/<result_ref>/judge")
+@bp.post("/<ref>/expectations/<path:result_ref>/judge")
 def judge(ref: str, result_ref: str) -> ResponseReturnValue:
     """An evaluator's verdict on a manual expectation: met, partially_met, not_met, ..."""
     run = exercise(ref)
@@ -33,7 +33,7 @@ def judge(ref: str, result_ref: str) -> ResponseReturnValue:
     return jsonify(evaluation.view(run, result))
 
 
-@bp.post("/<ref>/expectations/<result_ref>/override")
+@bp.post("/<ref>/expectations/<path:result_ref>/override")
 def override(ref: str, result_ref: str) -> ResponseReturnValue:
     """Replace an automatic verdict; ``reason`` is required."""
     run = exercise(ref)
