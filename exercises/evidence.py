@@ -7,7 +7,8 @@
   ``date_added``: an indicator with a given pattern, a sighting of a given indicator, a
   revocation or a new version of an object.
 
-Only what happened after the inject was released counts.
+Only what happened after the inject was released counts, and only what the teams wrote: the
+objects EXCON published with injects are not anyone's evidence.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.models.stix import StixObject
-from exercises.marking import run_id
+from accord.tlp import TLP2_MARKING_IDS
+from exercises.marking import EXERCISE_MARKING_ID, run_id
 from exercises.models import Exercise, ExerciseInject, ExerciseResponse
 
 WHITESPACE = re.compile(r"\s+")
@@ -74,8 +76,12 @@ class EvidenceIndex:
                 ExerciseResponse.exercise_id == exercise.id).order_by(ExerciseResponse.created_at)):
             index.responses[(response.inject_id, response.team_id)].append(response)
         seen: set[str] = set()
+        published = {run_id(exercise.id, sid) for inject in exercise.document["injects"]
+                     for sid in (obj["id"] for obj in inject["stix"])}
+        published |= {EXERCISE_MARKING_ID, *TLP2_MARKING_IDS.values()}
         rows = session.scalars(select(StixObject).where(
-            StixObject.collection_id == exercise.collection_id).order_by(StixObject.date_added))
+            StixObject.collection_id == exercise.collection_id,
+            StixObject.stix_id.not_in(published)).order_by(StixObject.date_added))
         for row in rows:
             document = json.loads(row.document)
             index.stix[row.source_team_id].append(StixRecord(
