@@ -29,7 +29,8 @@ def publish_objects(session: Session, collection: Collection, source_team: Team,
                     objects: list[dict[str, Any]], actor: User | None) -> dict[str, Any]:
     """Store ``objects`` in ``collection`` as written by ``source_team``; duplicates are kept once."""
     stored = 0
-    session.refresh(collection, with_for_update=True)
+    session.execute(select(Collection.id).where(Collection.id == collection.id).with_for_update())
+    session.refresh(collection)
     for obj in objects:
         version = _parse(obj.get("modified") or obj.get("created") or "2026-01-01T00:00:00Z")
         rows = list(session.scalars(select(StixObject).where(
