@@ -63,7 +63,8 @@ def evaluate(session: Session, exercise: Exercise, *, final: bool = False,
             if found is not None:
                 result.evidence_at = found.at
                 result.evidence = found.detail
-                result.auto_verdict = Verdict.MET if found.at <= result.deadline_at else Verdict.LATE
+                on_time = found.at <= result.deadline_at
+                result.auto_verdict = Verdict.MET if on_time else Verdict.LATE
             else:
                 result.evidence_at, result.evidence = None, {}
                 closed = final or now > result.deadline_at

@@ -23,7 +23,8 @@ def _literal_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 class ScenarioDumper(yaml.SafeDumper):
     """A safe dumper that writes Markdown bodies as readable literal blocks."""
 
-    yaml_representers = {**yaml.SafeDumper.yaml_representers, str: _literal_str}
+    yaml_representers = {**yaml.SafeDumper.yaml_representers,
+                         str: _literal_str}  # type: ignore[dict-item]
 
 
 DEFAULTS: dict[str, Any] = {"description": "", "language": "en", "duration": None,

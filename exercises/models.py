@@ -106,7 +106,8 @@ class Exercise(Base):
     scenario_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exercise_scenarios.id"))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     owner_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
-    state: Mapped[ExerciseState] = mapped_column(_enum(ExerciseState), default=ExerciseState.SCHEDULED)
+    state: Mapped[ExerciseState] = mapped_column(_enum(ExerciseState),
+                                                 default=ExerciseState.SCHEDULED)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     speed: Mapped[float] = mapped_column(Float, default=1.0)
@@ -210,7 +211,8 @@ class ExerciseResponse(Base):
     exercise_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("exercises.id", ondelete="CASCADE"), index=True
     )
-    inject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exercise_injects.id", ondelete="CASCADE"))
+    inject_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercise_injects.id", ondelete="CASCADE"))
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     author: Mapped[str] = mapped_column(String(80))
@@ -231,7 +233,8 @@ class ExpectationResult(Base):
     exercise_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("exercises.id", ondelete="CASCADE"), index=True
     )
-    inject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exercise_injects.id", ondelete="CASCADE"))
+    inject_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercise_injects.id", ondelete="CASCADE"))
     action_key: Mapped[str] = mapped_column(String(64))
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
     evidence_kind: Mapped[str] = mapped_column(String(20))

@@ -27,7 +27,7 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 
 def publish_objects(session: Session, collection: Collection, source_team: Team,
                     objects: list[dict[str, Any]], actor: User | None) -> dict[str, Any]:
-    """Store ``objects`` in ``collection`` as written by ``source_team``; duplicates are kept once."""
+    """Store ``objects`` in ``collection`` as written by ``source_team`` (duplicates once)."""
     stored = 0
     session.execute(select(Collection.id).where(Collection.id == collection.id).with_for_update())
     session.refresh(collection)

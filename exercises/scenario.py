@@ -39,7 +39,8 @@ def load_source(text: str, fmt: str = "yaml") -> Any:
             return json.loads(text)
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise ScenarioInvalid([Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]) from None
+        problem = Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")
+        raise ScenarioInvalid([problem]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "file"

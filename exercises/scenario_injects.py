@@ -172,8 +172,8 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
     inject_ids.add(ident)
     audience = _audience(check, entry.get("audience"), join(path, "audience"))
     audience_set = set(check.team_ids) if audience == "all" else set(audience)
-    objects = [obj for index, raw_obj in enumerate(check.items(entry.get("stix"), join(path, "stix"),
-                                                                 required=False))
+    raw_objects = check.items(entry.get("stix"), join(path, "stix"), required=False)
+    objects = [obj for index, raw_obj in enumerate(raw_objects)
                if (obj := _stix_object(check, raw_obj, join(join(path, "stix"), index), stix_ids))]
     hold = entry.get("hold", False)
     if not isinstance(hold, bool):

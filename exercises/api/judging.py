@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 
 from accord.errors import BadRequest
 from exercises import access, aftercare, evaluation, reports
-from exercises.api.common import bp, body, caller, exercise, session, text_field
+from exercises.api.common import body, bp, caller, exercise, session, text_field
 from exercises.reports import data as report_data
 
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from accord.errors import BadRequest
 from exercises import access, play, scheduling
-from exercises.api.common import bp, body, caller, exercise, session, text_field
+from exercises.api.common import body, bp, caller, exercise, session, text_field
 
 
 @bp.get("/<ref>/inbox")

@@ -13,7 +13,7 @@ from accord.auth import require_role
 from accord.errors import BadRequest
 from accord.models.users import Role, User
 from exercises import access, control, evaluation, scheduling, views
-from exercises.api.common import bp, body, caller, commit_and_sync, exercise, session, text_field
+from exercises.api.common import body, bp, caller, commit_and_sync, exercise, session, text_field
 from exercises.models import Exercise, ExerciseInject
 
 

@@ -58,7 +58,7 @@ def list_command(as_json: bool) -> None:
     with unit_of_work() as session:
         rows = [views.summary(run) for run in access.all_exercises(session)]
     emit(as_json, rows, table([[r["name"], r["state"], r["start_at"], r["scenario"]["title"],
-                                "rehearsal x%g" % r["speed"] if r["rehearsal"] else "live",
+                                f"rehearsal x{r['speed']:g}" if r["rehearsal"] else "live",
                                 r["id"]] for r in rows],
                               ["NAME", "STATE", "START (UTC)", "SCENARIO", "MODE", "ID"]))
 

@@ -57,7 +57,8 @@ def validate_command(path: str, fmt: str | None, header_file: str | None, as_jso
 @click.argument("path", metavar="FILE")
 @format_option
 @header_option
-@click.option("--replace", is_flag=True, help="Overwrite a scenario with the same title and version.")
+@click.option("--replace", is_flag=True,
+              help="Overwrite a scenario with the same title and version.")
 @as_option
 @json_option
 @app_command

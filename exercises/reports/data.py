@@ -21,7 +21,14 @@ from accord.db import utcnow
 from accord.models.audit import AuditEvent
 from exercises import aftercare, evaluation
 from exercises.evidence import EvidenceIndex
-from exercises.models import Exercise, ExerciseResponse, ExpectationResult, InjectState, Verdict
+from exercises.models import (
+    Exercise,
+    ExerciseResponse,
+    ExpectationResult,
+    InjectState,
+    StaffRole,
+    Verdict,
+)
 from exercises.scheduling import inject_spec, local_iso
 from exercises.views import delay_seconds
 
@@ -49,6 +56,10 @@ def _timing(exercise: Exercise, values: list[float]) -> dict[str, Any]:
             "mean_scenario_seconds": round(mean(values) * exercise.speed, 3)}
 
 
+def _staff(exercise: Exercise, role: StaffRole) -> list[str]:
+    return sorted(s.user.username for s in exercise.staff if s.role == role)
+
+
 def _overview(exercise: Exercise, results: list[ExpectationResult]) -> dict[str, Any]:
     document = exercise.document
     roles = {team["id"]: team["role"] for team in document["teams"]}
@@ -59,8 +70,8 @@ def _overview(exercise: Exercise, results: list[ExpectationResult]) -> dict[str,
                    "timezone": t.team.timezone,
                    "start_local": local_iso(exercise.started_at or exercise.start_at,
                                             t.team.timezone)} for t in exercise.teams],
-        "evaluators": sorted(s.user.username for s in exercise.staff if s.role.value == "evaluator"),
-        "observers": sorted(s.user.username for s in exercise.staff if s.role.value == "observer"),
+        "evaluators": _staff(exercise, StaffRole.EVALUATOR),
+        "observers": _staff(exercise, StaffRole.OBSERVER),
         "injects": {"total": len(exercise.injects), **{s.value: states.get(s.value, 0)
                                                         for s in InjectState}},
         "verdicts": {v.value: sum(1 for r in results if r.verdict == v) for v in Verdict},
@@ -124,12 +135,12 @@ def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> lis
                            "team": names.get(team_id, "EXCON"), "stix_id": record.stix_id,
                            "stix_type": record.stix_type, "revoked": record.revoked,
                            "new_version": record.is_new_version})
-    for event in session.scalars(select(AuditEvent).where(
+    for audited in session.scalars(select(AuditEvent).where(
             AuditEvent.target_type == "exercise", AuditEvent.target_id == str(exercise.id),
             AuditEvent.action.in_(CONTROL_ACTIONS))):
-        events.append({"at": event.occurred_at.isoformat(), "kind": "control",
-                       "team": None, "action": event.action.removeprefix("exercise."),
-                       "actor": event.actor_name, "inject": event.details.get("inject")})
+        events.append({"at": audited.occurred_at.isoformat(), "kind": "control",
+                       "team": None, "action": audited.action.removeprefix("exercise."),
+                       "actor": audited.actor_name, "inject": audited.details.get("inject")})
     events.sort(key=lambda e: (e["at"], e["kind"] != "inject"))
     for event in events:
         event["elapsed_seconds"] = _elapsed(exercise, datetime.fromisoformat(event["at"]))

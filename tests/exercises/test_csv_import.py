@@ -11,13 +11,22 @@ from flask import Flask
 from exercises import csv_import
 from exercises.checking import ScenarioInvalid
 
-MSEL = """\
-Seq No,Timeline,Subject,Content,To,Delivery Method,Move,Hold,Action_ID,Expected Action,Deadline,Evidence,Objective,Score,match_object,match_pattern_contains,decision_options
-1,PT0M,Outage reported,The cable is down.,all,inbox,Outage,,ack,Acknowledge,PT20M,acknowledge,Awareness,1,,,
-2,+00:15,Hijack seen,A more specific route is announced.,landing;mail,inbox,Hijack,,share,Share an indicator,+00:30,stix,Awareness,2,indicator,203.0.113.80,
-3,D+0 H+1 M+5,Who filters?,Decide who asks operators.,all,inbox|webhook,Mitigation,,decide,Decide,PT20M,response,Action,2,,,landing CERT;transit CERT
-4,H+1 M+30,Contingency,Mail goes offline.,mail,inbox,Mitigation,yes,,,,,,,,,
-"""
+ROWS = [
+    ["Seq No", "Timeline", "Subject", "Content", "To", "Delivery Method", "Move", "Hold",
+     "Action_ID", "Expected Action", "Deadline", "Evidence", "Objective", "Score",
+     "match_object", "match_pattern_contains", "decision_options"],
+    ["1", "PT0M", "Outage reported", "The cable is down.", "all", "inbox", "Outage", "",
+     "ack", "Acknowledge", "PT20M", "acknowledge", "Awareness", "1", "", "", ""],
+    ["2", "+00:15", "Hijack seen", "A more specific route is announced.", "landing;mail",
+     "inbox", "Hijack", "", "share", "Share an indicator", "+00:30", "stix", "Awareness", "2",
+     "indicator", "203.0.113.80", ""],
+    ["3", "D+0 H+1 M+5", "Who filters?", "Decide who asks operators.", "all", "inbox|webhook",
+     "Mitigation", "", "decide", "Decide", "PT20M", "response", "Action", "2", "", "",
+     "landing CERT;transit CERT"],
+    ["4", "H+1 M+30", "Contingency", "Mail goes offline.", "mail", "inbox", "Mitigation", "yes",
+     "", "", "", "", "", "", "", "", ""],
+]
+MSEL = "\n".join(",".join(row) for row in ROWS) + "\n"
 
 
 def test_msel_columns_and_offset_forms_are_understood() -> None:

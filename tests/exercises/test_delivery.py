@@ -18,12 +18,12 @@ from accord import authz
 from accord.errors import Conflict
 from accord.models.collections import Collection, CollectionKind
 from accord.models.stix import StixObject
-from accord.tlp import marking_ref, Tlp
+from accord.tlp import Tlp, marking_ref
 from exercises import control, guard
 from exercises.marking import EXERCISE_LABEL, EXERCISE_MARKING_ID, run_id
 from exercises.models import ExerciseDelivery
 from tests.exercises import stixplay
-from tests.exercises.conftest import World, api, schedule
+from tests.exercises.conftest import World, schedule
 from tests.factories import make_collection, make_grant
 
 C2 = "indicator--48dcc4d3-5ab1-4182-8df0-bc53b5cb690c"

@@ -151,7 +151,8 @@ def test_manual_judging_and_overrides(bound_app: Flask, client: FlaskClient, ses
     # Re-evaluation keeps the evaluator's word.
     evaluation.evaluate(session, run, final=True)
     session.commit()
-    assert api(client, world, "observer", "GET", base).status_code == 403  # not assigned; her team plays
+    # The observer was not assigned to this run; her team plays, so she is only a player.
+    assert api(client, world, "observer", "GET", base).status_code == 403
     again = api(client, world, "evaluator", "GET", base).json["expectations"]
     ack = next(e for e in again if e["action"] == "ack" and e["team"] == "Andes CERT")
     assert ack["verdict"] == "met" and ack["auto_verdict"] == "missed"

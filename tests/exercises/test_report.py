@@ -13,8 +13,8 @@ from exercises.models import Exercise, ExerciseResponse
 from exercises.reports import render
 from exercises.reports.chart import timing_chart
 from tests.exercises import stixplay
-from tests.exercises.test_evaluation import _run
 from tests.exercises.conftest import World, api
+from tests.exercises.test_evaluation import _run
 
 
 def _play(client: FlaskClient, session: Session, world: World, run: Exercise) -> None:
