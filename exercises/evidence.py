@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from accord.models.stix import StixObject
 from accord.tlp import TLP2_MARKING_IDS
+from exercises.guard import is_exercise_object
 from exercises.marking import EXERCISE_MARKING_ID, run_id
 from exercises.models import Exercise, ExerciseInject, ExerciseResponse
 
@@ -50,6 +51,11 @@ class StixRecord:
     revoked: bool
     is_new_version: bool
     document: dict[str, Any]
+
+    @property
+    def marked(self) -> bool:
+        """Whether the team marked or labelled it as exercise data, as it should."""
+        return is_exercise_object(self.document)
 
     @property
     def pattern(self) -> str:

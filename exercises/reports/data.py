@@ -134,7 +134,8 @@ def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> lis
             events.append({"at": record.date_added.isoformat(), "kind": "stix",
                            "team": names.get(team_id, "EXCON"), "stix_id": record.stix_id,
                            "stix_type": record.stix_type, "revoked": record.revoked,
-                           "new_version": record.is_new_version})
+                           "new_version": record.is_new_version,
+                           "exercise_marked": record.marked})
     for audited in session.scalars(select(AuditEvent).where(
             AuditEvent.target_type == "exercise", AuditEvent.target_id == str(exercise.id),
             AuditEvent.action.in_(CONTROL_ACTIONS))):
@@ -182,6 +183,8 @@ def _metrics(session: Session, exercise: Exercise, results: list[ExpectationResu
             "time_to_first_share_scenario_seconds": round(share_seconds * exercise.speed, 3)
             if share_seconds is not None else None,
             "stix_objects": len(index.stix.get(team.team_id, [])),
+            "unmarked_stix_objects": sum(1 for r in index.stix.get(team.team_id, [])
+                                         if not r.marked),
             "responses": responses,
             "expectations": {"total": len(own), **{v.value: counts.get(v.value, 0)
                                                     for v in Verdict}},

@@ -80,7 +80,8 @@ def _event_text(event: dict[str, Any]) -> str:
     if kind == "stix":
         what = "revoked" if event["revoked"] else "new version of" if event["new_version"] \
             else "shared"
-        return f"STIX {what} {event['stix_type']} {event['stix_id']}"
+        unmarked = "" if event["exercise_marked"] else " (not marked as exercise data)"
+        return f"STIX {what} {event['stix_type']} {event['stix_id']}{unmarked}"
     if kind == "control":
         return f"EXCON {event['action']}" + (f" {event['inject']}" if event["inject"] else "") \
             + f" by {event['actor'] or 'scheduler'}"

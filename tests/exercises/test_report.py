@@ -102,6 +102,7 @@ def test_report_fields(client: FlaskClient, session: Session, world: World) -> N
     assert inject["release_mode"] == "manual" and inject["audience"] == "all"
     stix = next(e for e in report["timeline"] if e["kind"] == "stix")
     assert stix["team"] == "Lotus CERT" and stix["stix_type"] == "indicator"
+    assert stix["exercise_marked"] is False  # the team forgot the exercise marking
     decision = next(e for e in report["timeline"] if e["kind"] == "decision")
     assert decision["decision"] == "monitor" and decision["author"] == "kristjan"
     assert [e["at"] for e in report["timeline"]] == sorted(e["at"] for e in report["timeline"])
@@ -116,6 +117,7 @@ def test_report_fields(client: FlaskClient, session: Session, world: World) -> N
                - expected * 600) < 0.6
     assert metrics["Lotus CERT"]["acknowledged"] == 1 and metrics["Lotus CERT"]["responses"] == 2
     assert metrics["Lotus CERT"]["stix_objects"] == 1
+    assert metrics["Lotus CERT"]["unmarked_stix_objects"] == 1
     assert metrics["Lotus CERT"]["first_share_at"] == stix["at"]
     assert metrics["Lotus CERT"]["expectations"]["met"] == 4
     assert metrics["Andes CERT"]["acknowledged"] == 0
@@ -147,6 +149,7 @@ def test_markdown_and_html_render_every_section_safely(client: FlaskClient, sess
                     "## Lessons learned", "## Improvement plan"):
         assert heading in text, heading
     assert "EXERCISE — NOT REAL" in text and "rehearsal at ×600" in text
+    assert "(not marked as exercise data)" in text
     assert "| Write a joint press protocol | Andes CERT | 2027-03-31 | in_progress | O1 |" in text
     assert "&lt;script&gt;" in text and "<script>" not in text and "\\| now" in text
     assert "| Lotus CERT | 50% | met 4, missed 4 | S (Performed with some challenges) |" in text
