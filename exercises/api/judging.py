@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from accord import audit
 from accord.errors import BadRequest
 from exercises import access, aftercare, evaluation, reports
 from exercises.api.common import body, bp, caller, exercise, session, text_field
@@ -113,6 +114,9 @@ def report(ref: str) -> ResponseReturnValue:
     if fmt not in reports.FORMATS:
         raise BadRequest(f"format: must be one of {', '.join(reports.FORMATS)}")
     built = report_data.build(session(), run)
+    audit.record(session(), "exercise.report.read", actor=caller().user, target_type="exercise",
+                 target_id=run.id, details={"format": fmt})
+    session().commit()
     if fmt == "json":
         return jsonify(built)
     return Response(reports.render(built, fmt), content_type=reports.MEDIA_TYPES[fmt])
