@@ -59,14 +59,17 @@ def pause(session: Session, exercise: Exercise, actor: User | None = None) -> Ex
     return exercise
 
 
-def _shift_deadlines(session: Session, exercise: Exercise, since: datetime,
-                     shift_by: datetime) -> None:
-    delta = shift_by - since
+def _shift_deadlines(session: Session, exercise: Exercise, paused_at: datetime,
+                     resumed_at: datetime) -> None:
+    """Open deadlines stop with the clock: they move by the part of the pause they lived
+    through (all of it, or the time since their inject was released during the pause)."""
+    released = {inject.id: inject.released_at for inject in exercise.injects}
     open_results = session.scalars(select(ExpectationResult).where(
-        ExpectationResult.exercise_id == exercise.id, ExpectationResult.deadline_at > since,
+        ExpectationResult.exercise_id == exercise.id, ExpectationResult.deadline_at > paused_at,
         ExpectationResult.evidence_at.is_(None)))
     for result in open_results:
-        result.deadline_at = result.deadline_at + delta
+        since = max(paused_at, released.get(result.inject_id) or paused_at)
+        result.deadline_at = result.deadline_at + (resumed_at - since)
 
 
 def resume(session: Session, exercise: Exercise, actor: User | None = None) -> Exercise:

@@ -140,3 +140,22 @@ def test_cli_controls_a_run(bound_app: Flask, session: Session, world: World) ->
     ended = runner.invoke(args=["exercise", "end", run.name])
     assert ended.exit_code == 0 and ": completed" in ended.output
     assert timers.scheduled_jobs(bound_app, run.id) == {}
+
+
+def test_an_inject_released_during_a_pause_keeps_its_full_deadline(
+        bound_app: Flask, client: FlaskClient, session: Session, world: World) -> None:
+    run = _running(session, world, bound_app)
+    api(client, world, "coordinator", "POST", f"/{run.id}/pause")
+    time.sleep(0.3)
+    api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-02/release")
+    time.sleep(0.3)
+    api(client, world, "coordinator", "POST", f"/{run.id}/resume")
+    session.expire_all()
+    result = session.query(ExpectationResult).filter_by(action_key="share-c2").one()
+    resumed = session.get(Exercise, run.id)
+    assert resumed is not None and resumed.paused_at is None
+    inject = next(i for i in resumed.injects if i.key == "INJ-02")
+    assert inject.released_at is not None
+    # PT30M from the resume, not from the release: the clock was stopped in between.
+    remaining = result.deadline_at - inject.released_at - timedelta(minutes=30)
+    assert 0.25 < remaining.total_seconds() < 1.0
