@@ -1,1 +1,1 @@
-"""Feed sync: pull from and push to remote TAXII servers and ingest indicator lists, on schedules."""
+"""Feed sync: pull from and push to remote TAXII servers and read indicator lists, on schedules."""

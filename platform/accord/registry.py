@@ -18,10 +18,13 @@ from accord.cli.scheduling import scheduler_command
 from exercises.api import bp as exercises_bp
 from exercises.cli import exercise_group
 from exercises.demo import seed_demo_exercise
+from feeds.api import bp as feeds_bp
+from feeds.cli import feeds_group
 
-BLUEPRINTS: tuple[Blueprint, ...] = (api.bp, exercises_bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (api.bp, exercises_bp, feeds_bp)
 
-CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command, exercise_group)
+CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command, exercise_group,
+                                         feeds_group)
 
 # Functions that add a feature's demo content (shared indicators, a sample exercise) after the
 # core demo records exist; each receives the open session.
