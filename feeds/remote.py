@@ -39,7 +39,7 @@ class RecordingSession(requests.Session):
         self.last_response: requests.Response | None = None
         self.bytes = 0
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
                 **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         response = super().request(method, url, *args, **kwargs)

@@ -55,7 +55,7 @@ def _owners(session: Session, collection: Collection, ids: list[str]) -> dict[st
         select(StixObject.stix_id, StixObject.source_team_id)
         .where(StixObject.collection_id == collection.id, StixObject.stix_id.in_(ids))
         .distinct())
-    return dict(rows.tuples().all())
+    return {stix_id: team_id for stix_id, team_id in rows}
 
 
 def add_objects(session: Session, collection: Collection, author: User,
