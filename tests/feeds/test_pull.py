@@ -116,7 +116,8 @@ def test_match_type_filter_is_sent(app: Flask, session: Session, home: Home,
     fake_remote.add([{"type": "identity", "spec_version": "2.1",
                       "id": "identity--0f0e7a2c-8d1b-4c1e-9f53-1c7c3b0b5a11",
                       "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-                      "name": "Someone", "object_marking_refs": indicator()["object_marking_refs"]}])
+                      "name": "Someone",
+                      "object_marking_refs": indicator()["object_marking_refs"]}])
     feed = pull_feed(session, app, home, fake_remote, settings={"match_types": ["indicator"]})
     run = run_feed(app, feed.id)
     assert run is not None and run.stored == 2
