@@ -81,7 +81,10 @@ class FakeRemote:
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client died (crash tests)
+                    return
 
             def _gate(self) -> bool:
                 remote.requests.append(self.path)
