@@ -1,0 +1,104 @@
+"""medallion 3.0.0 (the OASIS reference TAXII 2.1 server) as a foreign remote for feed tests.
+
+It lives in its own virtualenv (its dependencies may clash with ours), created once and reused:
+``$ACCORD_MEDALLION_VENV`` or ``<tmp>/accord-medallion-3.0.0``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+VERSION = "3.0.0"
+USER, PASSWORD = "admin", "Password0"
+COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+
+
+def venv() -> Path:
+    return Path(os.environ.get("ACCORD_MEDALLION_VENV")
+                or Path(tempfile.gettempdir()) / f"accord-medallion-{VERSION}")
+
+
+def ensure_installed() -> Path:
+    """The medallion executable, installing it from PyPI into its own venv on first use."""
+    target = venv()
+    executable = target / "bin" / "medallion"
+    if not executable.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(target)], check=True, timeout=120)
+        subprocess.run([str(target / "bin" / "pip"), "install", "-q", f"medallion=={VERSION}"],
+                       check=True, timeout=600)
+    return executable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Medallion:
+    """One medallion process on 127.0.0.1 with one read/write collection."""
+
+    def __init__(self, workdir: Path, objects: list[dict[str, Any]]) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        start = datetime.now(UTC) - timedelta(days=1)
+        manifest = [{"id": obj["id"], "date_added": _stamp(start + timedelta(milliseconds=i)),
+                     "version": obj["modified"], "media_type": "application/stix+json;version=2.1"}
+                    for i, obj in enumerate(objects)]
+        data = {
+            "/discovery": {"title": "medallion", "description": "feeds test",
+                           "default": f"{self.url}/api1/", "api_roots": [f"{self.url}/api1/"]},
+            "api1": {
+                "information": {"title": "api1", "description": "",
+                                "versions": ["application/taxii+json;version=2.1"],
+                                "max_content_length": 10485760},
+                "status": [],
+                "collections": [{"id": COLLECTION, "title": "Indicators", "description": "",
+                                 "can_read": True, "can_write": True,
+                                 "media_types": ["application/stix+json;version=2.1"],
+                                 "objects": objects, "manifest": manifest}],
+            },
+        }
+        (workdir / "data.json").write_text(json.dumps(data))
+        config = {"backend": {"module": "medallion.backends.memory_backend",
+                              "module_class": "MemoryBackend",
+                              "filename": str(workdir / "data.json")},
+                  "users": {USER: PASSWORD}, "taxii": {"max_page_size": 100}}
+        (workdir / "config.json").write_text(json.dumps(config))
+        self.log = (workdir / "medallion.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(ensure_installed()), "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "WARN", str(workdir / "config.json")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/taxii2/", auth=(USER, PASSWORD), timeout=1,
+                             headers={"Accept": "application/taxii+json;version=2.1"})
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("medallion did not start within 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.log.close()
