@@ -38,6 +38,7 @@ def test_api_crud_keeps_credentials_write_only(app: Flask, client: FlaskClient, 
     stored = session.scalar(select(FeedSource.secret).where(FeedSource.name == "partner-pull"))
     assert stored and PASSWORD not in stored and "feed" not in stored  # encrypted at rest
     assert secrets.decrypt(app, stored).password == PASSWORD
+    session.rollback()  # hold no connection while the job store is edited (it disposes the pool)
 
     listing = client.get("/api/v1/feeds", headers=home.headers)
     assert PASSWORD not in listing.get_data(as_text=True)
