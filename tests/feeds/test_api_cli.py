@@ -106,7 +106,8 @@ def test_cli_add_list_show_run_status_runs(app: Flask, session: Session, home: H
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
     shown = runner.invoke(args=["feeds", "show", "cli-pull", "--json"])
-    assert PASSWORD not in shown.output and json.loads(shown.output)["credentials"]["auth"] == "basic"
+    assert PASSWORD not in shown.output
+    assert json.loads(shown.output)["credentials"]["auth"] == "basic"
     assert "cli-pull" in runner.invoke(args=["feeds", "list"]).output
 
     ran = runner.invoke(args=["feeds", "run", "cli-pull"])

@@ -80,7 +80,8 @@ def _latest(session: Session, home: Home) -> dict[str, dict[str, Any]]:
     ("2001:db8::1", "[ipv6-addr:value = '2001:db8::1']"),
     ("Evil.Example.COM", "[domain-name:value = 'evil.example.com']"),
     ("https://evil.example/a?b='c'", "[url:value = 'https://evil.example/a?b=\\'c\\'']"),
-    ("D41D8CD98F00B204E9800998ECF8427E", "[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']"),
+    ("D41D8CD98F00B204E9800998ECF8427E",
+     "[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']"),
     ("a" * 64, f"[file:hashes.'SHA-256' = '{'a' * 64}']"),
 ])
 def test_values_become_valid_patterns(raw: str, pattern: str) -> None:
