@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from accord import audit
 from accord.db import database, utcnow
 from accord.errors import Conflict, NotFound
+from accord.models.teams import Team
 from accord.models.users import Role, User
 from feeds import pull, push, remote, secrets
 from feeds.listrun import sync_list
@@ -43,9 +44,8 @@ def backoff_delay(app: Flask, failures: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
 
 
-def feeds_user(session: Session, feed: FeedSource) -> User:
-    """The service account that authors feed writes in the collection owner's team."""
-    team = feed.collection.owner_team
+def service_user(session: Session, team: Team) -> User:
+    """The service account that authors feed writes for ``team`` (created on first use)."""
     username = f"feeds-{team.id.hex[:12]}"
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -54,6 +54,11 @@ def feeds_user(session: Session, feed: FeedSource) -> User:
         session.add(user)
         session.flush()
     return user
+
+
+def feeds_user(session: Session, feed: FeedSource) -> User:
+    """The service account of the team owning the feed's local collection."""
+    return service_user(session, feed.collection.owner_team)
 
 
 def add_reasons(run: FeedRun, reasons: list[dict[str, Any]]) -> None:
