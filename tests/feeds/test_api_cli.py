@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.errors import Conflict
 from accord.models.users import Role
 from accord.scheduler.jobs import find_job
 from feeds import secrets
@@ -140,3 +143,10 @@ def test_changed_secret_key_is_a_clear_error(app: Flask, session: Session, home:
     app.config["FEEDS_KEY"] = None
     assert secrets.decrypt(app, token).token == "tok-123456789012"
     assert "tok-" not in repr(secrets.decrypt(app, token))
+
+    app.config["FEEDS_KEY"] = Fernet.generate_key().decode()  # a dedicated key wins
+    dedicated = secrets.encrypt(app, secrets.make_credentials("basic", "u", "pw-123456789012"))
+    assert secrets.decrypt(app, dedicated).password == "pw-123456789012"
+    app.config["FEEDS_KEY"] = None
+    with pytest.raises(Conflict, match="secret key changed"):
+        secrets.decrypt(app, dedicated)
