@@ -37,6 +37,8 @@ class FakeRemote:
         self.honour_next = True
         self.send_header = True
         self.received: list[dict[str, Any]] = []
+        self.post_pending = False  # answer adds with a pending status, complete it on GET
+        self.statuses: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []
         self.clock = datetime(2026, 1, 1, tzinfo=UTC)
         self.lock = threading.Lock()
@@ -127,8 +129,10 @@ class FakeRemote:
                     self._send(200, {"objects": records})
                 elif url.path.startswith("/api1/status/"):
                     status_id = url.path.rstrip("/").rsplit("/", 1)[1]
-                    self._send(200, {"id": status_id, "status": "complete", "total_count": 0,
-                                     "success_count": 0, "failure_count": 0, "pending_count": 0})
+                    if status_id not in remote.statuses:
+                        self._send(404, {"title": "no such status", "http_status": "404"})
+                    else:
+                        self._send(200, remote.statuses[status_id])
                 else:
                     self._send(404, {"title": "not found", "http_status": "404"})
 
@@ -162,9 +166,15 @@ class FakeRemote:
                 objects = body.get("objects", [])
                 remote.received.extend(objects)
                 remote.add(objects)
-                self._send(202, {"id": str(uuid.uuid4()), "status": "complete",
-                                 "total_count": len(objects), "success_count": len(objects),
-                                 "failure_count": 0, "pending_count": 0,
-                                 "successes": [{"id": o["id"]} for o in objects]})
+                status = {"id": str(uuid.uuid4()), "status": "complete",
+                          "total_count": len(objects), "success_count": len(objects),
+                          "failure_count": 0, "pending_count": 0,
+                          "successes": [{"id": o["id"]} for o in objects]}
+                remote.statuses[status["id"]] = status
+                if remote.post_pending:
+                    status = {**status, "status": "pending", "success_count": 0,
+                              "pending_count": len(objects), "successes": [],
+                              "pendings": [{"id": o["id"]} for o in objects]}
+                self._send(202, status)
 
         return Handler

@@ -151,3 +151,17 @@ def test_exercise_objects_never_enter_or_leave_a_live_feed(
     fake_remote.received.clear()
     out = run_feed(app, push.id)
     assert out is not None and sneaked["id"] not in _sent(fake_remote)
+
+
+def test_pending_envelopes_are_followed_up_on_the_next_run(
+        app: Flask, session: Session, home: Home, fake_remote: FakeRemote) -> None:
+    fake_remote.post_pending = True
+    feed = _push_feed(session, app, home, fake_remote)
+    _store(session, feed, indicators(10), home.team)
+    run_feed(app, feed.id)
+    push = session.scalars(select(FeedPush).where(FeedPush.feed_id == feed.id)).one()
+    assert (push.status, push.pendings, push.successes) == ("pending", 10, 0)
+    run_feed(app, feed.id)
+    session.refresh(push)
+    assert (push.status, push.pendings, push.successes) == ("complete", 0, 10)
+    assert len(fake_remote.received) == 10  # followed up, not re-sent
