@@ -25,7 +25,7 @@ from accord.models.users import Role, User
 from feeds import pull, push, remote, secrets
 from feeds.listrun import sync_list
 from feeds.models import FeedKind, FeedRun, FeedSource, RunOutcome
-from feeds.policy import assert_live_collection, known_versions, object_version, pull_verdict
+from feeds.policy import assert_live_collection, pull_verdict
 from feeds.store import add_objects
 
 log = logging.getLogger("accord.feeds")
@@ -108,14 +108,11 @@ def _run_pull(app: Flask, session: Session, feed: FeedSource, run: FeedRun, lock
                 keep.append(obj)
             else:
                 reasons.append({"id": obj.get("id"), "reason": reason})
-        known = known_versions(session, feed.collection_id, keep)
-        fresh = [obj for obj in keep
-                 if (str(obj.get("id")), object_version(obj)) not in known]
-        result = add_objects(session, feed.collection, author, fresh, feed.partner_team)
+        result = add_objects(session, feed.collection, author, keep, feed.partner_team)
         run.pages += 1
         run.fetched += len(page.objects)
         run.dropped += len(reasons)
-        run.already_known += len(keep) - len(fresh) + result.known
+        run.already_known += result.known
         run.stored += result.stored
         run.rejected += len(result.rejected)
         run.bytes = http.bytes

@@ -78,20 +78,18 @@ def object_version(obj: Mapping[str, Any]) -> datetime | None:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def known_versions(session: Session, collection_id: Any,
-                   objects: Iterable[Mapping[str, Any]]) -> set[tuple[str, datetime]]:
-    """Which (id, version) pairs of ``objects`` the collection already holds (never re-import)."""
-    wanted = {(str(obj.get("id")), version) for obj in objects
-              if (version := object_version(obj)) is not None}
-    if not wanted:
-        return set()
-    ids = sorted({stix_id for stix_id, _ in wanted})
+def stored_versions(session: Session, collection_id: Any, objects: Iterable[Mapping[str, Any]]
+                    ) -> dict[str, tuple[Any, set[datetime]]]:
+    """For each id among ``objects`` already in the collection: its source team and the
+    versions held. A version held is never re-imported (loop prevention), and only the
+    source team may add versions of an id. One query per page."""
+    ids = sorted({str(obj.get("id")) for obj in objects})
+    held: dict[str, tuple[Any, set[datetime]]] = {}
+    if not ids:
+        return held
     rows = session.execute(
-        select(StixObject.stix_id, StixObject.version).where(
+        select(StixObject.stix_id, StixObject.source_team_id, StixObject.version).where(
             StixObject.collection_id == collection_id, StixObject.stix_id.in_(ids)))
-    have = {(stix_id, version) for stix_id, version in rows}
-    return wanted & have
-
-
-__all__ = ["assert_live_collection", "known_versions", "object_version", "pull_verdict",
-           "push_verdict"]
+    for stix_id, team_id, version in rows:
+        held.setdefault(stix_id, (team_id, set()))[1].add(version)
+    return held

@@ -25,7 +25,7 @@ from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.models.users import User
 from accord.tlp import Tlp, effective_tlp
-from feeds.policy import object_version
+from feeds.policy import object_version, stored_versions
 
 TICK = timedelta(microseconds=1)
 
@@ -50,33 +50,27 @@ def validate(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _owners(session: Session, collection: Collection, ids: list[str]) -> dict[str, Any]:
-    rows = session.execute(
-        select(StixObject.stix_id, StixObject.source_team_id)
-        .where(StixObject.collection_id == collection.id, StixObject.stix_id.in_(ids))
-        .distinct())
-    return {stix_id: team_id for stix_id, team_id in rows}
-
-
 def add_objects(session: Session, collection: Collection, author: User,
                 objects: Sequence[Mapping[str, Any]], source_team: Team) -> StoreResult:
     """Store valid new versions, attributed to ``source_team``; report the rest one by one."""
     result = StoreResult()
-    ids = sorted({str(obj.get("id")) for obj in objects})
-    owners = _owners(session, collection, ids)
-    known = {(stix_id, version) for stix_id, version in session.execute(
-        select(StixObject.stix_id, StixObject.version).where(
-            StixObject.collection_id == collection.id, StixObject.stix_id.in_(ids)))}
+    held = stored_versions(session, collection.id, objects)
+    owners = {stix_id: team_id for stix_id, (team_id, _) in held.items()}
+    known = {(stix_id, version) for stix_id, (_, versions) in held.items()
+             for version in versions}
     # Lock the collection row so date_added stays strictly increasing across writers.
     session.execute(update(Collection).where(Collection.id == collection.id)
                     .values(last_date_added=Collection.last_date_added))
     session.refresh(collection, ["last_date_added"])
     clock = max(utcnow(), (collection.last_date_added or utcnow()) + TICK)
-    latest: dict[str, StixObject] = {}
+    added: dict[str, list[StixObject]] = {}
     for obj in objects:
         stix_id = str(obj.get("id"))
-        reason = validate(obj)
         version = object_version(obj)
+        if version is not None and (stix_id, version) in known:
+            result.known += 1  # a version held is never re-imported, nor validated again
+            continue
+        reason = validate(obj)
         if reason is None and version is None:
             reason = "no modified or created timestamp"
         if reason is None and owners.get(stix_id, source_team.id) != source_team.id:
@@ -85,9 +79,6 @@ def add_objects(session: Session, collection: Collection, author: User,
             result.rejected.append({"id": stix_id, "reason": reason})
             continue
         assert version is not None
-        if (stix_id, version) in known:
-            result.known += 1
-            continue
         known.add((stix_id, version))
         owners[stix_id] = source_team.id
         tlp = effective_tlp(obj, collection.default_tlp)
@@ -101,31 +92,33 @@ def add_objects(session: Session, collection: Collection, author: User,
                          document=json.dumps(obj, separators=(",", ":")))
         clock += TICK
         session.add(row)
-        previous = latest.get(stix_id)
-        if previous is None or previous.version < version:
-            latest[stix_id] = row
+        added.setdefault(stix_id, []).append(row)
         result.stored += 1
-    if latest:
-        _mark_latest(session, collection, latest)
+    _mark_latest(session, collection, added, [i for i in added if i in held])
     if result.stored:
         collection.last_date_added = clock - TICK
     session.flush()
     return result
 
 
-def _mark_latest(session: Session, collection: Collection, latest: dict[str, StixObject]) -> None:
-    """Only the newest version of each id keeps ``is_latest``."""
-    session.flush()
-    ids = list(latest)
-    rows = session.scalars(select(StixObject).where(
-        StixObject.collection_id == collection.id, StixObject.stix_id.in_(ids),
-        StixObject.is_latest.is_(True)))
-    newest: dict[str, StixObject] = {}
-    for row in rows:
-        best = newest.get(row.stix_id)
-        if best is None or row.version > best.version:
-            newest[row.stix_id] = row
-    for row in session.scalars(select(StixObject).where(
-            StixObject.collection_id == collection.id, StixObject.stix_id.in_(ids),
-            StixObject.is_latest.is_(True))):
-        row.is_latest = row is newest[row.stix_id]
+def _mark_latest(session: Session, collection: Collection, added: dict[str, list[StixObject]],
+                 updated_ids: list[str]) -> None:
+    """Only the newest version of each id keeps ``is_latest``; ids new to the collection need
+    no query, ids that had versions before compare with their previous latest row."""
+    newest = {stix_id: max(rows, key=lambda row: row.version) for stix_id, rows in added.items()}
+    for stix_id, rows in added.items():
+        for row in rows:
+            row.is_latest = row is newest[stix_id]
+    if not updated_ids:
+        return
+    with session.no_autoflush:
+        previous = session.scalars(select(StixObject).where(
+            StixObject.collection_id == collection.id, StixObject.stix_id.in_(updated_ids),
+            StixObject.is_latest.is_(True), StixObject.pk.is_not(None)))
+        for row in previous:
+            if row in newest.values():
+                continue
+            if row.version < newest[row.stix_id].version:
+                row.is_latest = False
+            else:
+                newest[row.stix_id].is_latest = False

@@ -139,6 +139,7 @@ def test_list_feed_adds_keeps_expires_and_revives(app: Flask, session: Session, 
     assert "valid_until" not in revived and revived["modified"] > expired["modified"]
     versions = session.scalars(select(StixObject).where(StixObject.stix_id == ip["id"])).all()
     assert len(versions) == 3
+    assert [v.is_latest for v in sorted(versions, key=lambda v: v.version)] == [False, False, True]
 
 
 def test_list_feed_from_a_file(app: Flask, session: Session, home: Home,
