@@ -142,15 +142,25 @@ def _authenticate_token(session: Session, username: str | None, secret: str) -> 
     return Principal(user=token.user, token=token, scopes=frozenset(token.scopes))
 
 
-def _authenticate_password(session: Session, username: str, password: str) -> Principal:
+def login_with_password(session: Session, username: str, password: str,
+                        method: str = "password") -> User:
+    """Check a username and password (the caller checks the rate limit first); audit the outcome.
+
+    Shared by HTTP Basic and the web sign-in form so both count failures the same way.
+    """
     user = session.scalar(select(User).where(User.username == username))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise _fail(username, "wrong username or password")
     if not user.active:
         raise _fail(username, "inactive user")
     user.last_login_at = utcnow()
-    audit.record(session, "auth.login", actor=user, details={"method": "password"})
+    audit.record(session, "auth.login", actor=user, details={"method": method})
     session.commit()
+    return user
+
+
+def _authenticate_password(session: Session, username: str, password: str) -> Principal:
+    user = login_with_password(session, username, password)
     return Principal(user=user, token=None, scopes=ALL_SCOPES)
 
 

@@ -1,0 +1,20 @@
+"""Server-rendered web interface (issue 6): session sign-in, tokens, admin and dashboard pages.
+
+``bp`` is the parent blueprint; each area is a child blueprint in its own module. Security
+(CSRF, headers, cookie settings) and the signed-in user are wired on the parent.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from accord.web import admin_views, auth_views, home_views, security, sessions, token_views
+
+bp = Blueprint("web", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/static")
+security.install(bp)
+sessions.install(bp)
+for child in (auth_views.bp, home_views.bp, token_views.bp, admin_views.bp):
+    bp.register_blueprint(child)
+
+__all__ = ["bp"]

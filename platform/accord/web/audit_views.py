@@ -1,0 +1,58 @@
+"""The audit log page: filter by action, user, team and date, newest first, paged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import Select, func, select
+
+from accord.db import get_session
+from accord.errors import BadRequest
+from accord.models.audit import AuditEvent
+from accord.models.users import Role
+from accord.web.sessions import role_required
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+PAGE_SIZE = 50
+
+
+def _day(name: str) -> datetime | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise BadRequest(f"{name}: {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _filtered(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
+    args = request.args
+    if action := args.get("action", "").strip():
+        query = query.where(AuditEvent.action.startswith(action))
+    if user := args.get("user", "").strip():
+        query = query.where(AuditEvent.actor_name == user)
+    if team := args.get("team", "").strip():
+        query = query.where(AuditEvent.team_name == team)
+    if since := _day("since"):
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until := _day("until"):
+        query = query.where(AuditEvent.occurred_at < until + timedelta(days=1))
+    return query
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def index() -> str:
+    """One page of audit events matching the filters."""
+    db = get_session()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    base = _filtered(select(AuditEvent))
+    total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    events = list(db.scalars(base.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+                             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("admin/audit.html", events=events, total=total, page=page,
+                           pages=pages, args=args)

@@ -1,0 +1,53 @@
+"""Sign-in and sign-out pages.
+
+Sign-in reuses :func:`accord.auth.login_with_password` and :func:`accord.auth.check_rate_limit`,
+so the form and HTTP Basic share one failure count and one audit trail.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from accord import auth
+from accord.db import get_session
+from accord.errors import TooManyRequests, Unauthorized
+from accord.models.users import Role
+from accord.web import sessions
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/login")
+def login() -> str | WerkzeugResponse:
+    """The sign-in form (signed-in users go straight on)."""
+    if g.get("user") is not None:
+        return redirect(sessions.safe_next(request.args.get("next")))
+    return render_template("login.html", next=request.args.get("next", ""), error=None)
+
+
+@bp.post("/login")
+def login_submit() -> tuple[str, int] | WerkzeugResponse:
+    """Check the password, rotate the session and go on; errors re-render the form."""
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    target = request.form.get("next", "")
+    db = get_session()
+    try:
+        auth.check_rate_limit(db, username or None)
+        user = auth.login_with_password(db, username, password, method="web")
+        if user.role == Role.SERVICE:
+            raise Unauthorized("Service accounts sign in with API tokens, not this form.")
+    except (Unauthorized, TooManyRequests) as exc:
+        message = "Wrong username or password." if exc.status == 401 else exc.description
+        page = render_template("login.html", next=target, error=message, username=username)
+        return page, exc.status
+    sessions.start(user)
+    return redirect(sessions.safe_next(target))
+
+
+@bp.post("/logout")
+def logout() -> WerkzeugResponse:
+    """End the session everywhere (the cookie is refused even if replayed)."""
+    sessions.end(get_session())
+    return redirect(url_for("web.auth.login"))
