@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from accord.web import admin_views, auth_views, home_views, security, sessions, token_views
+from accord.web import (
+    admin_views,
+    auth_views,
+    formatting,
+    home_views,
+    security,
+    sessions,
+    token_views,
+)
 
 bp = Blueprint("web", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
 security.install(bp)
 sessions.install(bp)
+formatting.install(bp)
 for child in (auth_views.bp, home_views.bp, token_views.bp, admin_views.bp):
     bp.register_blueprint(child)
 

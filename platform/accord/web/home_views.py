@@ -1,4 +1,9 @@
-"""The dashboard: what the signed-in user's team may see, summarised."""
+"""The dashboard: what the signed-in user's team may see, summarised.
+
+Each panel reads through its feature's own service, which applies that feature's visibility
+rules: collections through ``accord.authz``, exercises through ``exercises.access``, feeds
+(admin-only, like their API) through ``feeds.sources``.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,25 @@ from flask import Blueprint, render_template
 
 from accord import authz
 from accord.db import get_session
+from accord.models.users import Role
 from accord.web.sessions import current_user, login_required
+from exercises.access import visible_exercises
+from exercises.models import ExerciseState
+from feeds import sources
 
 bp = Blueprint("home", __name__)
+ACTIVE_STATES = frozenset({ExerciseState.SCHEDULED, ExerciseState.RUNNING, ExerciseState.PAUSED})
 
 
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    """Collections the team can read, with its grant; more panels join as features land."""
+    """Collections the team can use, its upcoming/running exercises and (admins) feed health."""
     user = current_user()
     db = get_session()
-    rows = authz.visible_collections(db, user.team_id)
-    return render_template("dashboard.html", collections=rows)
+    exercises = [run for run in visible_exercises(db, user) if run.state in ACTIVE_STATES]
+    feeds = ([(feed, sources.health(feed)) for feed in sources.list_feeds(db)]
+             if user.role == Role.ADMIN else None)
+    return render_template("dashboard.html",
+                           collections=authz.visible_collections(db, user.team_id),
+                           exercises=exercises, feeds=feeds, timezone=user.team.timezone)
