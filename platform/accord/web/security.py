@@ -11,8 +11,9 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Response, request, session
+from flask import Blueprint, Response, request, session
 from flask.blueprints import BlueprintSetupState
+from flask.sansio.app import App
 
 from accord.errors import BadRequest
 
@@ -60,7 +61,7 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def configure_cookies(app: Flask) -> None:
+def configure_cookies(app: App) -> None:
     """Session cookie: HttpOnly, SameSite=Lax, Secure outside tests and development."""
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
