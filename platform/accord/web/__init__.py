@@ -11,6 +11,7 @@ from flask import Blueprint
 from accord.web import (
     admin_views,
     auth_views,
+    exercise_views,
     formatting,
     home_views,
     security,
@@ -23,7 +24,7 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
 security.install(bp)
 sessions.install(bp)
 formatting.install(bp)
-for child in (auth_views.bp, home_views.bp, token_views.bp, admin_views.bp):
+for child in (auth_views.bp, home_views.bp, token_views.bp, exercise_views.bp, admin_views.bp):
     bp.register_blueprint(child)
 
 __all__ = ["bp"]

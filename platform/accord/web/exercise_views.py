@@ -1,0 +1,132 @@
+"""Exercise pages: the list, EXCON's live console and the player inbox.
+
+Access, control and play go through ``exercises.access``, ``exercises.control`` and
+``exercises.play`` exactly as the JSON API does; the page only renders their views. The live
+region refreshes itself by polling ``/live`` (static/poll.js, no inline script).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from accord.db import get_session
+from accord.errors import AccordError, BadRequest
+from accord.models.users import User
+from accord.web import forms
+from accord.web.sessions import current_user, login_required
+from exercises import access, control, play, scheduling, timers, views
+from exercises.api.runs import INJECT_ACTIONS
+from exercises.models import Exercise
+
+bp = Blueprint("exercises", __name__, url_prefix="/exercises")
+
+RUN_ACTIONS: dict[str, Callable[[Session, Exercise, User], Any]] = {
+    "pause": control.pause,
+    "resume": control.resume,
+    "complete": control.complete,
+}
+
+
+def _context(run: Exercise) -> dict[str, Any]:
+    """What the exercise page shows this user: the console for staff, the inbox for players."""
+    db, user = get_session(), current_user()
+    viewer = access.is_viewer(run, user)
+    team = None if viewer else access.require_player(run, user)
+    return {
+        "run": run,
+        "status": views.status(db, run) if viewer else views.summary(run),
+        "controller": access.is_controller(run, user),
+        "inbox": play.inbox(db, run, team) if team is not None else None,
+        "team": team,
+    }
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """Exercises the user runs, judges, observes or plays in."""
+    runs = access.visible_exercises(get_session(), current_user())
+    return render_template("exercises/list.html", runs=runs, timezone=current_user().team.timezone)
+
+
+@bp.get("/<ref>")
+@login_required
+def show(ref: str) -> str:
+    return render_template("exercises/show.html", **_context(access.load(get_session(), ref)))
+
+
+@bp.get("/<ref>/live")
+@login_required
+def live(ref: str) -> str:
+    """Just the live region, for the polling script."""
+    return render_template("exercises/_live.html", **_context(access.load(get_session(), ref)))
+
+
+def _done(run: Exercise, message: str, sync: bool) -> WerkzeugResponse:
+    get_session().commit()
+    if sync:
+        timers.sync_jobs(current_app, run.id)
+    flash(message, "success")
+    return redirect(url_for("web.exercises.show", ref=str(run.id)), code=303)
+
+
+def _failed(ref: str, exc: AccordError) -> WerkzeugResponse:
+    get_session().rollback()
+    forms.flash_error(exc)
+    return redirect(url_for("web.exercises.show", ref=ref), code=303)
+
+
+@bp.post("/<ref>/control/<action>")
+@login_required
+def run_action(ref: str, action: str) -> WerkzeugResponse:
+    """Pause, resume or complete the run (EXCON only)."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    access.require_control(run, user)
+    try:
+        if action not in RUN_ACTIONS:
+            raise BadRequest(f"action: {action!r} is not one of {', '.join(RUN_ACTIONS)}")
+        RUN_ACTIONS[action](db, run, user)
+    except AccordError as exc:
+        return _failed(ref, exc)
+    return _done(run, f"Exercise {action} done.", sync=True)
+
+
+@bp.post("/<ref>/injects/<key>/<action>")
+@login_required
+def inject_action(ref: str, key: str, action: str) -> WerkzeugResponse:
+    """Release now, hold, unhold or skip one inject (EXCON only)."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    access.require_control(run, user)
+    try:
+        if action not in INJECT_ACTIONS:
+            raise BadRequest(f"action: {action!r} is not one of {', '.join(INJECT_ACTIONS)}")
+        INJECT_ACTIONS[action](db, run, scheduling.find_inject(run, key), user)
+    except AccordError as exc:
+        return _failed(ref, exc)
+    return _done(run, f"Inject {key}: {action} done.", sync=True)
+
+
+@bp.post("/<ref>/inbox/<key>")
+@login_required
+def respond(ref: str, key: str) -> WerkzeugResponse:
+    """Acknowledge an inject, or answer it (free text or a decision), for the user's team."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    team = access.require_player(run, user)
+    try:
+        inject = scheduling.find_inject(run, key)
+        if forms.text("kind") == "acknowledge":
+            play.acknowledge(db, run, inject, team, user)
+        else:
+            play.respond(db, run, inject, team, user, forms.text("text"),
+                         forms.text("action") or None, forms.text("decision") or None)
+    except AccordError as exc:
+        return _failed(ref, exc)
+    return _done(run, f"Recorded for inject {key}.", sync=False)
