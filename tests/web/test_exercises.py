@@ -110,3 +110,31 @@ def test_console_and_inbox_in_browser(page: Page, live_server: LiveServer,
     expect(tab.get_by_text("response by kristjan")).to_be_visible()
     screenshot(tab, "exercise-inbox")
     player.close()
+
+
+def test_evaluator_judges_and_report_downloads(app: Flask, session: Session) -> None:
+    run = _world(session)
+    excon = app.test_client()
+    sign_in(excon, "coordinator")
+    page = excon.get(f"/exercises/{run.id}")
+    key = _first_inject_for(run, "north")
+    excon.post(f"/exercises/{run.id}/injects/{key}/release", data={"csrf_token": csrf_from(page)})
+    page = excon.get(f"/exercises/{run.id}")
+    body = page.get_data(as_text=True)
+    result_id = re.search(r"/expectations/([^/]+)/judge", body)
+    assert result_id, "coordinator sees judge forms"
+    url = f"/exercises/{run.id}/expectations/{result_id.group(1)}/judge"
+    csrf = csrf_from(page)
+    refused = excon.post(url, data={"verdict": "met", "csrf_token": csrf}, follow_redirects=True)
+    assert "note: give the reason" in refused.get_data(as_text=True)
+    response = excon.post(url, data={"verdict": "met", "note": "acknowledged by phone",
+                                     "csrf_token": csrf}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "Verdict recorded." in text and "acknowledged by phone" in text
+    html = excon.get(f"/exercises/{run.id}/report?format=html")
+    assert html.status_code == 200 and "<svg" in html.get_data(as_text=True)
+    assert "script-src" not in html.headers["Content-Security-Policy"]
+    md = excon.get(f"/exercises/{run.id}/report?format=markdown")
+    assert md.headers["Content-Disposition"].endswith('.md"')
+    assert excon.get(f"/exercises/{run.id}/report?format=pdf",
+                     headers={"Accept": "text/html"}).status_code == 400

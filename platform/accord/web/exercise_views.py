@@ -10,18 +10,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from accord import audit
 from accord.db import get_session
 from accord.errors import AccordError, BadRequest
 from accord.models.users import User
 from accord.web import forms
 from accord.web.sessions import current_user, login_required
-from exercises import access, control, play, scheduling, timers, views
+from exercises import access, control, evaluation, play, reports, scheduling, timers, views
 from exercises.api.runs import INJECT_ACTIONS
-from exercises.models import Exercise
+from exercises.models import Exercise, Verdict
+from exercises.reports import data as report_data
 
 bp = Blueprint("exercises", __name__, url_prefix="/exercises")
 
@@ -41,6 +52,9 @@ def _context(run: Exercise) -> dict[str, Any]:
         "run": run,
         "status": views.status(db, run) if viewer else views.summary(run),
         "controller": access.is_controller(run, user),
+        "judge": access.is_judge(run, user),
+        "verdicts": [verdict.value for verdict in Verdict if verdict != Verdict.PENDING],
+        "report_formats": reports.FORMATS,
         "inbox": play.inbox(db, run, team) if team is not None else None,
         "team": team,
     }
@@ -130,3 +144,55 @@ def respond(ref: str, key: str) -> WerkzeugResponse:
     except AccordError as exc:
         return _failed(ref, exc)
     return _done(run, f"Recorded for inject {key}.", sync=False)
+
+
+@bp.post("/<ref>/expectations/<result_id>/judge")
+@login_required
+def judge(ref: str, result_id: str) -> WerkzeugResponse:
+    """An evaluator's verdict on one team's expected action.
+
+    Manual actions are judged (the note is optional); automatic ones are overridden, and then
+    the note is the mandatory reason shown in the report.
+    """
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    access.require_judge(run, user)
+    try:
+        result = evaluation.find_result(db, run, result_id)
+        if result.evidence_kind == "manual":
+            evaluation.judge(db, run, result, forms.text("verdict"), forms.text("note"), user)
+        elif not forms.text("note"):
+            raise BadRequest("note: give the reason for overriding an automatic verdict")
+        else:
+            evaluation.override(db, run, result, forms.text("verdict"), forms.text("note"), user)
+    except AccordError as exc:
+        return _failed(ref, exc)
+    return _done(run, "Verdict recorded.", sync=False)
+
+
+# The stand-alone HTML report carries its own <style>; it gets no script and no framing.
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+@bp.get("/<ref>/report")
+@login_required
+def report(ref: str) -> Response:
+    """The after-action report: HTML to read in the browser, Markdown or JSON to download."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    access.require_view(run, user)
+    fmt = request.args.get("format", "html")
+    if fmt not in reports.FORMATS:
+        raise BadRequest(f"format: must be one of {', '.join(reports.FORMATS)}")
+    built = report_data.build(db, run)
+    audit.record(db, "exercise.report.read", target_type="exercise", target_id=run.id,
+                 details={"format": fmt, "via": "web"})
+    db.commit()
+    response = Response(reports.render(built, fmt), content_type=reports.MEDIA_TYPES[fmt])
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+    else:
+        name = f"report-{run.id}.{reports.EXTENSIONS[fmt]}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
