@@ -14,6 +14,7 @@ from accord.web import (
     exercise_views,
     formatting,
     home_views,
+    scenario_views,
     security,
     sessions,
     token_views,
@@ -24,7 +25,8 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
 security.install(bp)
 sessions.install(bp)
 formatting.install(bp)
-for child in (auth_views.bp, home_views.bp, token_views.bp, exercise_views.bp, admin_views.bp):
+for child in (auth_views.bp, home_views.bp, token_views.bp, exercise_views.bp,
+              scenario_views.bp, admin_views.bp):
     bp.register_blueprint(child)
 
 __all__ = ["bp"]
