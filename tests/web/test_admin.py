@@ -64,7 +64,7 @@ def test_service_errors_are_shown_not_500(app: Flask, session: Session) -> None:
 def test_audit_log_filters_and_pages(app: Flask, session: Session) -> None:
     client, _csrf = _admin_client(app, session)
     for number in range(54):  # plus the admin's own team: 55
-        make_team(session, f"Team {number:02d}", "VN")
+        make_team(session, f"CERT {number:02d}", "VN")
     first = client.get("/admin/audit/?action=team.create").get_data(as_text=True)
     assert "55 events; page 1 of 2." in first
     second = client.get("/admin/audit/?action=team.create&page=2").get_data(as_text=True)

@@ -1,0 +1,45 @@
+# Accord: the two quickstart commands (`make demo`, `make test`) and a few helpers.
+# Each target creates ./.venv on first use, so a fresh clone needs only Python 3.11+.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck install install-test browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## demo: install, create a demo hub on SQLite (three partner CERTs, indicators, an exercise) and serve it
+demo: install
+	$(BIN)/accord demo --host 127.0.0.1 --port 8000
+
+## browser: Debian's Chromium for the browser tests (needs root or sudo; skipped when present)
+browser:
+	@scripts/install-chromium
+
+## test: install, then run the whole suite (SQLite; PostgreSQL too when ACCORD_TEST_DATABASE_URL is set)
+test: install-test browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check platform feeds exercises tests bench
+
+typecheck: install-test
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
