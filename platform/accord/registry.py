@@ -12,7 +12,7 @@ import click
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from accord import api, web
+from accord import api, taxii, web
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
 from exercises.api import bp as exercises_bp
@@ -21,7 +21,7 @@ from exercises.demo import seed_demo_exercise
 from feeds.api import bp as feeds_bp
 from feeds.cli import feeds_group
 
-BLUEPRINTS: tuple[Blueprint, ...] = (api.bp, exercises_bp, feeds_bp, web.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (taxii.bp, api.bp, exercises_bp, feeds_bp, web.bp)
 
 CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command, exercise_group,
                                          feeds_group)

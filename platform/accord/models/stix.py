@@ -39,6 +39,7 @@ class StixObject(Base):
         UniqueConstraint("collection_id", "stix_id", "version"),
         UniqueConstraint("collection_id", "date_added"),
         Index("ix_stix_objects_collection_stix_id", "collection_id", "stix_id"),
+        Index("ix_stix_objects_stix_id", "stix_id"),
         Index("ix_stix_objects_collection_type_added", "collection_id", "stix_type", "date_added"),
         Index("ix_stix_objects_collection_latest_added", "collection_id", "is_latest", "date_added"),
     )

@@ -1,0 +1,113 @@
+"""Reading objects from a collection: filters, TLP visibility and keyset pages (TAXII 2.1 s3.4).
+
+Pages are keyed on the server's ``date_added``, which is unique and strictly increasing per
+collection (rule 7): a page ends at a row, and the next one starts strictly after it, so a
+reader never misses or repeats an object, whatever others write meanwhile.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from accord.models.stix import StixObject
+from accord.sharing.visibility import visible_clause
+from accord.tlp import ReadAccess
+
+
+@dataclass(frozen=True)
+class VersionFilter:
+    """``match[version]``: any of ``last``, ``first``, ``all`` and exact timestamps."""
+
+    last: bool = True
+    first: bool = False
+    all: bool = False
+    exact: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectFilter:
+    """The filters of one read (section 3.4.1); empty tuples mean 'no filter'."""
+
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    versions: VersionFilter = field(default_factory=VersionFilter)
+    spec_versions: tuple[str, ...] = ()
+    added_after: datetime | None = None
+
+
+@dataclass
+class Page:
+    """One page of rows, and whether more follow."""
+
+    rows: list[Any]
+    more: bool
+
+    @property
+    def first_added(self) -> datetime | None:
+        return self.rows[0].date_added if self.rows else None
+
+    @property
+    def last_added(self) -> datetime | None:
+        return self.rows[-1].date_added if self.rows else None
+
+
+def _version_clause(versions: VersionFilter) -> ColumnElement[bool] | None:
+    if versions.all:
+        return None
+    parts: list[ColumnElement[bool]] = []
+    if versions.last:
+        parts.append(StixObject.is_latest.is_(True))
+    if versions.first:
+        earlier = aliased(StixObject)
+        parts.append(StixObject.version == select(func.min(earlier.version)).where(
+            earlier.collection_id == StixObject.collection_id,
+            earlier.stix_id == StixObject.stix_id).scalar_subquery())
+    if versions.exact:
+        parts.append(StixObject.version.in_(versions.exact))
+    return or_(*parts) if parts else None
+
+
+def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilter
+               ) -> list[ColumnElement[bool]]:
+    """Every WHERE condition of a read: collection, TLP policy and the client's filters."""
+    where = [StixObject.collection_id == collection_id, visible_clause(access)]
+    if filters.ids:
+        where.append(StixObject.stix_id.in_(filters.ids))
+    if filters.types:
+        where.append(StixObject.stix_type.in_(filters.types))
+    if filters.spec_versions:
+        where.append(StixObject.spec_version.in_(filters.spec_versions))
+    if filters.added_after is not None:
+        where.append(StixObject.date_added > filters.added_after)
+    version = _version_clause(filters.versions)
+    if version is not None:
+        where.append(version)
+    return where
+
+
+def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID,
+              access: ReadAccess, filters: ObjectFilter, limit: int,
+              after: datetime | None = None) -> Page:
+    """Up to ``limit`` visible rows (the given columns plus ``date_added``) in date order."""
+    where = conditions(collection_id, access, filters)
+    if after is not None:
+        where.append(StixObject.date_added > after)
+    query: Select[Any] = (select(*columns, StixObject.date_added).where(and_(*where))
+                          .order_by(StixObject.date_added).limit(limit + 1))
+    rows = list(session.execute(query))
+    return Page(rows=rows[:limit], more=len(rows) > limit)
+
+
+def count_visible(session: Session, collection_id: uuid.UUID, access: ReadAccess,
+                  filters: ObjectFilter) -> int:
+    """How many rows a reader would see (for pages that show totals)."""
+    where = conditions(collection_id, access, filters)
+    return int(session.scalar(select(func.count()).select_from(StixObject)
+                              .where(and_(*where))) or 0)

@@ -1,0 +1,47 @@
+"""STIX/TAXII timestamps: lenient RFC 3339 parsing in, six fractional digits out (TAXII 2.1 s2)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$"
+)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An aware UTC datetime from an RFC 3339 timestamp; ValueError if it is not one.
+
+    Accepts 0 to 9 fractional digits (taxii2-client sends 0 to 6); digits past the sixth are cut.
+    """
+    if not isinstance(text, str):
+        raise ValueError("not a timestamp")
+    match = _RFC3339.match(text.strip())
+    if not match:
+        raise ValueError(f"{text[:60]!r} is not an RFC 3339 timestamp")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    offset = "+00:00" if zone in ("Z", "z") else zone
+    try:
+        value = datetime.fromisoformat(
+            f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micro:06d}{offset}")
+    except ValueError:
+        raise ValueError(f"{text[:60]!r} is not a valid date and time") from None
+    return value.astimezone(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC, as TAXII 2.1 section 2 asks of servers."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def object_version(obj: dict[str, object]) -> datetime | None:
+    """A STIX object's version: ``modified``, else ``created``; None if it has neither."""
+    text = obj.get("modified") or obj.get("created")
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        return None

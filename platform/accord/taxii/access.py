@@ -1,0 +1,96 @@
+"""Who is calling and what they may do with a collection (sections 1.6.9, 5.x, 5.7).
+
+Policy: 401 without valid credentials; 404 for an API root or collection the caller's team may
+neither read nor write (so its existence does not leak); 403 for an operation on a visible
+collection that the grant, role or token scope does not allow.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import authz
+from accord.auth import Principal, authenticate, require_scope
+from accord.errors import Forbidden, NotFound
+from accord.models.collections import Collection, CollectionGrant
+from accord.models.users import Scope
+from accord.sharing.ingest import Author
+from accord.tlp import ReadAccess
+
+
+def api_roots() -> list[str]:
+    roots: list[str] = list(current_app.config["TAXII_API_ROOTS"])
+    return roots
+
+
+def check_api_root(api_root: str) -> None:
+    if api_root not in api_roots():
+        raise NotFound(f"There is no API root {api_root!r} on this server.")
+
+
+@dataclass
+class CollectionAccess:
+    """A collection as one caller reaches it."""
+
+    principal: Principal
+    collection: Collection
+    grant: CollectionGrant
+
+    @property
+    def can_read(self) -> bool:
+        return authz.can_read(self.grant) and self.principal.has_scope(Scope.READ)
+
+    @property
+    def can_write(self) -> bool:
+        return authz.can_write(self.principal.user, self.grant) and \
+            self.principal.has_scope(Scope.WRITE)
+
+    def read_access(self) -> ReadAccess:
+        return authz.read_access(self.principal.user, self.grant)
+
+    def author(self) -> Author:
+        token = self.principal.token
+        return Author(team_id=self.principal.user.team_id, user_id=self.principal.user.id,
+                      token_id=token.id if token else None)
+
+    def require_read(self) -> None:
+        if not authz.can_read(self.grant):
+            raise Forbidden("Your team may not read this collection.")
+        require_scope(self.principal, Scope.READ)
+
+    def require_write(self) -> None:
+        if not self.grant.can_write:
+            raise Forbidden("Your team may not write to this collection.")
+        if not authz.can_write(self.principal.user, self.grant):
+            raise Forbidden(f"The {self.principal.user.role.value} role does not write objects.")
+        require_scope(self.principal, Scope.WRITE)
+
+
+def caller(session: Session, api_root: str) -> Principal:
+    """Authenticate (401) and check the API root exists (404)."""
+    principal = authenticate(session)
+    check_api_root(api_root)
+    return principal
+
+
+def collection_access(session: Session, api_root: str, collection_id: str) -> CollectionAccess:
+    """The caller's view of one collection, or 404 if it may not see it at all."""
+    principal = caller(session, api_root)
+    missing = NotFound(f"There is no collection {collection_id[:80]!r} in this API root.")
+    try:
+        key = uuid.UUID(collection_id)
+    except ValueError:
+        raise missing from None
+    row = session.execute(
+        select(Collection, CollectionGrant)
+        .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
+        .where(Collection.id == key, Collection.api_root == api_root,
+               CollectionGrant.team_id == principal.user.team_id)).first()
+    if row is None or not (row[1].can_read or row[1].can_write):
+        raise missing
+    return CollectionAccess(principal=principal, collection=row[0], grant=row[1])

@@ -1,0 +1,210 @@
+"""Objects, object, versions and manifest endpoints (sections 5.3-5.8), reads and writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from accord import audit
+from accord.db import get_session, utcnow
+from accord.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from accord.models.stix import StixObject, TaxiiStatus
+from accord.sharing.ingest import add_objects
+from accord.sharing.query import ObjectFilter, Page, conditions, read_page
+from accord.sharing.timestamps import format_timestamp
+from accord.taxii import cursor, params
+from accord.taxii.access import CollectionAccess, collection_access
+from accord.taxii.media import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE, check_content_type
+from accord.taxii.resources import status_resource
+from accord.taxii.responses import envelope, taxii_json, with_date_headers
+
+bp = Blueprint("taxii_objects", __name__)
+
+COLLECTION = "/taxii2/<api_root>/collections/<collection_id>"
+
+
+def _page(session: Session, access: CollectionAccess, filters: ObjectFilter, resource: str,
+          columns: list[Any]) -> tuple[Page, str | None]:
+    """Read one page for ``resource`` and the ``next`` token that continues it."""
+    secret = current_app.config["SECRET_KEY"]
+    token = params.single(request.args, "next")
+    after = cursor.decode(secret, token, access.collection.id, resource) if token else None
+    limit = params.limit(request.args, current_app.config["TAXII_PAGE_SIZE"])
+    page = read_page(session, columns, access.collection.id, access.read_access(), filters,
+                     limit, after)
+    next_token = None
+    if page.more and page.last_added is not None:
+        next_token = cursor.encode(secret, access.collection.id, resource, page.last_added)
+    return page, next_token
+
+
+def _audit_read(session: Session, access: CollectionAccess, resource: str, page: Page,
+                tlps: list[str] | None = None) -> None:
+    levels = sorted(set(tlps or []))
+    audit.record(session, f"taxii.read.{resource}", actor=access.principal.user,
+                 target_type="collection", target_id=access.collection.id,
+                 details={"objects": len(page.rows), "tlp": levels, "more": page.more})
+    session.commit()
+
+
+def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource: str,
+                      not_found: str | None = None) -> ResponseReturnValue:
+    session = get_session()
+    page, next_token = _page(session, access, filters, resource,
+                             [StixObject.document, StixObject.tlp])
+    if not_found and not page.rows and not filters.added_after and "next" not in request.args:
+        raise NotFound(not_found)
+    _audit_read(session, access, resource, page, [row.tlp.value for row in page.rows])
+    response = envelope((row.document for row in page.rows), page.more, next_token)
+    return with_date_headers(response, page.first_added, page.last_added)
+
+
+@bp.get(f"{COLLECTION}/objects/")
+def get_objects(api_root: str, collection_id: str) -> ResponseReturnValue:
+    """Get objects (section 5.4): visible objects in ``date_added`` order, paged."""
+    access = collection_access(get_session(), api_root, collection_id)
+    access.require_read()
+    return _objects_response(access, params.object_filter(request.args), "objects")
+
+
+@bp.get(f"{COLLECTION}/objects/<object_id>/")
+def get_object(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
+    """Get an object (section 5.6): its versions matching ``match[version]`` (default last)."""
+    access = collection_access(get_session(), api_root, collection_id)
+    access.require_read()
+    filters = params.object_filter(request.args, fixed_id=object_id)
+    return _objects_response(access, filters, "object",
+                             not_found=f"No object {object_id[:120]!r} in this collection.")
+
+
+@bp.get(f"{COLLECTION}/objects/<object_id>/versions/")
+def get_versions(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
+    """Object versions (section 5.8), oldest first, with ``more``/``next`` like objects."""
+    session = get_session()
+    access = collection_access(session, api_root, collection_id)
+    access.require_read()
+    filters = params.object_filter(request.args, fixed_id=object_id, allow_version=False)
+    page, next_token = _page(session, access, filters, "versions",
+                             [StixObject.version, StixObject.tlp])
+    if not page.rows and not filters.added_after and "next" not in request.args:
+        raise NotFound(f"No object {object_id[:120]!r} in this collection.")
+    _audit_read(session, access, "versions", page, [row.tlp.value for row in page.rows])
+    body: dict[str, Any] = {"more": page.more}
+    if next_token:
+        body["next"] = next_token
+    body["versions"] = [format_timestamp(row.version) for row in page.rows]
+    return with_date_headers(taxii_json(body), page.first_added, page.last_added)
+
+
+@bp.get(f"{COLLECTION}/manifest/")
+def get_manifest(api_root: str, collection_id: str) -> ResponseReturnValue:
+    """Manifest (section 5.3): one record per visible version, paged with ``next`` too."""
+    session = get_session()
+    access = collection_access(session, api_root, collection_id)
+    access.require_read()
+    page, next_token = _page(session, access, params.object_filter(request.args), "manifest",
+                             [StixObject.stix_id, StixObject.version, StixObject.tlp])
+    _audit_read(session, access, "manifest", page, [row.tlp.value for row in page.rows])
+    records = [{"id": row.stix_id, "date_added": format_timestamp(row.date_added),
+                "version": format_timestamp(row.version), "media_type": STIX_MEDIA_TYPE}
+               for row in page.rows]
+    body: dict[str, Any] = {}
+    if records:
+        body = {"more": page.more, **({"next": next_token} if next_token else {}),
+                "objects": records}
+    return with_date_headers(taxii_json(body), page.first_added, page.last_added)
+
+
+def _read_envelope() -> list[Any]:
+    """The request body as a list of objects; 400/413/415 with the reason otherwise."""
+    check_content_type(request)
+    limit = current_app.config["TAXII_MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"The body is {request.content_length} bytes; this API root "
+                              f"accepts at most {limit} (max_content_length).")
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The body exceeds this API root's max_content_length ({limit}).")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {str(exc)[:200]}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a TAXII envelope: a JSON object with 'objects'.")
+    objects = body.get("objects")
+    if not isinstance(objects, list):
+        raise BadRequest("objects: the envelope must have an 'objects' list.")
+    return objects
+
+
+@bp.post(f"{COLLECTION}/objects/")
+def add(api_root: str, collection_id: str) -> ResponseReturnValue:
+    """Add objects (section 5.5): each object judged alone; a complete status comes back."""
+    session = get_session()
+    access = collection_access(session, api_root, collection_id)
+    access.require_write()
+    objects = _read_envelope()
+    requested = utcnow()
+    result = add_objects(session, access.collection, objects, access.author())
+    status = TaxiiStatus(
+        api_root=api_root, collection_id=access.collection.id,
+        team_id=access.principal.user.team_id, user_id=access.principal.user.id,
+        status="complete", request_timestamp=requested, total_count=result.total,
+        success_count=len(result.successes), failure_count=len(result.failures),
+        pending_count=0, successes=result.successes, failures=result.failures, pendings=[])
+    session.add(status)
+    session.flush()
+    audit.record(session, "taxii.write", actor=access.principal.user, target_type="collection",
+                 target_id=access.collection.id,
+                 details={"status": str(status.id), "total": result.total,
+                          "stored": result.stored, "duplicates": result.known,
+                          "failures": len(result.failures), "tlp": result.tlp_counts})
+    session.commit()
+    return taxii_json(status_resource(status), status=202)
+
+
+@bp.delete(f"{COLLECTION}/objects/<object_id>/")
+def delete_object(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
+    """Delete an object (section 5.7), or the versions ``match[version]`` names.
+
+    Permission table of section 5.7: no read and no write is 404; one of them is 403. Only the
+    team that shared an object (or a hub admin) may delete it.
+    """
+    session = get_session()
+    access = collection_access(session, api_root, collection_id)
+    if not (access.grant.can_read and access.grant.can_write):
+        raise Forbidden("Deleting needs both read and write access to this collection.")
+    access.require_write()
+    filters = params.object_filter(request.args, fixed_id=object_id)
+    if "match[version]" not in request.args:
+        filters = ObjectFilter(ids=filters.ids, spec_versions=filters.spec_versions,
+                               versions=params.VersionFilter(all=True))
+    where = and_(*conditions(access.collection.id, access.read_access(), filters))
+    rows = list(session.execute(select(StixObject.pk, StixObject.source_team_id).where(where)))
+    if not rows:
+        raise NotFound(f"No object {object_id[:120]!r} in this collection.")
+    user = access.principal.user
+    if user.role.value != "admin" and any(team != user.team_id for _, team in rows):
+        raise Forbidden("Only the team that shared this object may delete it.")
+    session.execute(delete(StixObject).where(StixObject.pk.in_([pk for pk, _ in rows])))
+    _restore_latest(session, access, object_id)
+    audit.record(session, "taxii.delete", actor=user, target_type="stix_object",
+                 target_id=object_id, details={"collection": str(access.collection.id),
+                                               "versions": len(rows)})
+    session.commit()
+    return Response("", status=200, content_type=TAXII_MEDIA_TYPE)
+
+
+def _restore_latest(session: Session, access: CollectionAccess, object_id: str) -> None:
+    """After a delete, the newest remaining version of the id is the latest again."""
+    newest = session.scalar(select(func.max(StixObject.version)).where(
+        StixObject.collection_id == access.collection.id, StixObject.stix_id == object_id))
+    if newest is not None:
+        session.execute(update(StixObject).where(
+            StixObject.collection_id == access.collection.id, StixObject.stix_id == object_id,
+            StixObject.version == newest).values(is_latest=True))

@@ -1,0 +1,38 @@
+"""TAXII JSON responses with the exact media type, and the pagination headers (section 3.3)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from flask import Response
+
+from accord.sharing.timestamps import format_timestamp
+from accord.taxii.media import TAXII_MEDIA_TYPE
+
+
+def taxii_json(body: Any, status: int = 200) -> Response:
+    """A TAXII resource as ``application/taxii+json;version=2.1``."""
+    return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), status=status,
+                    content_type=TAXII_MEDIA_TYPE)
+
+
+def envelope(documents: Iterable[str], more: bool, next_token: str | None) -> Response:
+    """An envelope built from stored JSON text, without decoding the objects again."""
+    objects = ",".join(documents)
+    head = '{"more":true,' if more else '{"more":false,'
+    if next_token:
+        head += f'"next":{json.dumps(next_token)},'
+    body = head + f'"objects":[{objects}]' + "}" if objects else "{}"
+    return Response(body, status=200, content_type=TAXII_MEDIA_TYPE)
+
+
+def with_date_headers(response: Response, first: datetime | None, last: datetime | None
+                      ) -> Response:
+    """``X-TAXII-Date-Added-First``/``-Last`` for non-empty pages (sections 5.3-5.8)."""
+    if first is not None and last is not None:
+        response.headers["X-TAXII-Date-Added-First"] = format_timestamp(first)
+        response.headers["X-TAXII-Date-Added-Last"] = format_timestamp(last)
+    return response
