@@ -27,7 +27,6 @@ from tests.conftest import LiveServer, _create_postgres_database, app_config, de
 from tests.factories import make_collection, make_grant, make_team, make_token, make_user
 from tests.feeds.conftest import indicator, indicators, stored_count, stored_ids
 
-pytest.importorskip("accord.taxii", reason="the TAXII server (issue 3) is not in this tree yet")
 pytestmark = pytest.mark.slow
 
 

@@ -3,6 +3,7 @@ collections and objects kept out of live feeds."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,9 +11,13 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.db import utcnow
 from accord.errors import Conflict
 from accord.models.collections import CollectionKind
+from accord.models.stix import StixObject
 from accord.models.teams import Team
+from accord.sharing.ingest import EXERCISE_IN_LIVE
+from accord.sharing.timestamps import parse_timestamp
 from accord.tlp import Tlp
 from exercises.marking import EXERCISE_MARKING_ID
 from feeds import sources
@@ -38,6 +43,18 @@ def _push_feed(session: Session, app: Flask, home: Home, remote: FakeRemote,
 def _store(session: Session, feed: FeedSource, objects: list[dict[str, Any]], team: Team) -> None:
     result = add_objects(session, feed.collection, feeds_user(session, feed), objects, team)
     assert not result.rejected, result.rejected
+    session.commit()
+
+
+def _insert_unchecked(session: Session, feed: FeedSource, obj: dict[str, Any], team: Team
+                      ) -> None:
+    """A row written around the ingest checks, to prove the push guard holds on its own."""
+    added = utcnow()
+    session.add(StixObject(
+        collection_id=feed.collection.id, stix_id=obj["id"], stix_type=obj["type"],
+        version=parse_timestamp(obj["modified"]), date_added=added, is_latest=True,
+        tlp=Tlp.GREEN, source_team_id=team.id, document=json.dumps(obj)))
+    feed.collection.last_date_added = added
     session.commit()
 
 
@@ -147,7 +164,10 @@ def test_exercise_objects_never_enter_or_leave_a_live_feed(
 
     push = _push_feed(session, app, home, fake_remote)
     sneaked = indicator(Tlp.GREEN, labels=["exercise"])
-    _store(session, push, [sneaked], home.team)  # e.g. shared by hand into a live collection
+    refused = add_objects(session, push.collection, feeds_user(session, push), [sneaked],
+                          home.team)
+    assert [r["reason"] for r in refused.rejected] == [EXERCISE_IN_LIVE]  # the hub refuses it
+    _insert_unchecked(session, push, sneaked, home.team)  # e.g. data older than that check
     fake_remote.received.clear()
     out = run_feed(app, push.id)
     assert out is not None and sneaked["id"] not in _sent(fake_remote)

@@ -63,6 +63,7 @@ class _Held:
 
     source_team_id: Any = None
     versions_here: set[datetime] = field(default_factory=set)
+    versions_anywhere: set[datetime] = field(default_factory=set)
     latest_here: datetime | None = None
     revoked_at: datetime | None = None  # earliest revoked version, hub-wide
 
@@ -78,6 +79,7 @@ def _held(session: Session, collection_id: uuid.UUID, ids: Sequence[str]) -> dic
         .where(StixObject.stix_id.in_(ids)).order_by(StixObject.date_added))
     for stix_id, coll_id, team_id, version, revoked, _added in rows:
         entry = held.setdefault(stix_id, _Held(source_team_id=team_id))
+        entry.versions_anywhere.add(version)
         if coll_id == collection_id:
             entry.versions_here.add(version)
             if entry.latest_here is None or version > entry.latest_here:
@@ -103,8 +105,10 @@ def _lock_clock(session: Session, collection: Collection) -> datetime:
 
 def _verdict(obj: Mapping[str, Any], collection: Collection, author: Author,
              entry: _Held | None, version: datetime | None, tlp: Tlp) -> str | None:
+    # A version the hub already holds is the same immutable object wherever it is copied; only
+    # new versions need the source team.
     if entry is not None and entry.source_team_id != author.team_id and (
-            version is None or version not in entry.versions_here):
+            version is None or version not in entry.versions_anywhere):
         return NOT_SOURCE_TEAM
     if entry is not None and entry.revoked_at is not None and version is not None \
             and version > entry.revoked_at:
@@ -154,6 +158,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         rows.append(row)
         entry = held.setdefault(stix_id, _Held(source_team_id=author.team_id))
         entry.versions_here.add(row["version"])
+        entry.versions_anywhere.add(row["version"])
         if obj.get("revoked") is True and (entry.revoked_at is None
                                            or row["version"] < entry.revoked_at):
             entry.revoked_at = row["version"]
