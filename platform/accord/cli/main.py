@@ -6,11 +6,17 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from accord.app import create_app
+from accord.cli.output import CommandError
 from accord.cli.server import demo_command, serve_command
+from accord.config import ConfigError
 
 
 def _make_app() -> Flask:
-    return create_app()
+    """The app from ``ACCORD_*`` settings; a bad setting is one clear line, not a traceback."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
 
 
 cli = FlaskGroup(
