@@ -15,6 +15,7 @@ from accord.web import (
     formatting,
     home_views,
     scenario_views,
+    schedule_views,
     security,
     sessions,
     token_views,
@@ -25,7 +26,7 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
 security.install(bp)
 sessions.install(bp)
 formatting.install(bp)
-for child in (auth_views.bp, home_views.bp, token_views.bp, exercise_views.bp,
+for child in (auth_views.bp, home_views.bp, token_views.bp, schedule_views.bp, exercise_views.bp,
               scenario_views.bp, admin_views.bp):
     bp.register_blueprint(child)
 
