@@ -52,11 +52,11 @@ EVIDENCE_SCENARIO: dict[str, Any] = {
 AUTO = ("ack", "reply", "decide", "share", "sight", "revise", "revoke")
 
 
-def _run(session: Session, world: World) -> Exercise:
+def _run(session: Session, world: World, speed: float = SPEED) -> Exercise:
     record = library.save(session, scenario.parse(yaml.safe_dump(EVIDENCE_SCENARIO)))
     run = scheduling.schedule_exercise(session, scheduling.ScheduleRequest(
         scenario=str(record.id), name="Evidence", start=utcnow(), teams=PLACEHOLDERS,
-        speed=SPEED, rehearsal=True, evaluators=["evaluator"]), world.users["coordinator"])
+        speed=speed, rehearsal=True, evaluators=["evaluator"]), world.users["coordinator"])
     control.release_now(session, run, run.injects[0], world.users["coordinator"])
     session.commit()
     return run

@@ -5,6 +5,7 @@ STIX reaches the audience through TAXII with the exercise marking."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from taxii2client.v21 import Collection as TaxiiCollection
 from taxii2client.v21 import as_pages
 
+from accord.db import utcnow
 from exercises.marking import EXERCISE_MARKING_ID, run_id
 from tests.conftest import LiveServer
 from tests.exercises import stixplay
@@ -22,6 +24,7 @@ from tests.exercises.test_evaluation import SEEN, _run
 from tests.factories import PASSWORD
 
 STIX_ACTIONS = ("share", "sight", "revise", "revoke")
+TAXII_SPEED = 150  # PT30M deadlines last twelve seconds: room for real HTTP round trips
 
 
 def _collection(live_server: LiveServer, collection_id: object, username: str
@@ -41,9 +44,16 @@ def _share_over_taxii(collection: TaxiiCollection, run_uuid: Any) -> None:
     assert collection.add_objects({"objects": [revoked]}).success_count == 1
 
 
+def _wait_past_deadlines(client: FlaskClient, world: World, run_uuid: Any) -> None:
+    """Sleep until every expectation's deadline has passed ."""
+    views = api(client, world, "evaluator", "GET", f"/{run_uuid}/expectations").json
+    last = max(datetime.fromisoformat(v["deadline_at"]) for v in views["expectations"])
+    time.sleep(max(0.0, (last - utcnow()).total_seconds()) + 0.2)
+
+
 def test_stix_evidence_over_taxii_is_met_late_or_missed(
         client: FlaskClient, session: Session, world: World, live_server: LiveServer) -> None:
-    run = _run(session, world)
+    run = _run(session, world, speed=TAXII_SPEED)
     lotus = _collection(live_server, run.collection_id, "lan")
     published = [obj for page in as_pages(lotus.get_objects, per_request=50)
                  for obj in page.get("objects", [])]
@@ -52,7 +62,7 @@ def test_stix_evidence_over_taxii_is_met_late_or_missed(
     assert "exercise" in inject_object["labels"]
 
     _share_over_taxii(lotus, run.id)
-    time.sleep(3.2)  # past every PT30M deadline at 600x
+    _wait_past_deadlines(client, world, run.id)
     _share_over_taxii(_collection(live_server, run.collection_id, "kristjan"), run.id)
 
     assert api(client, world, "evaluator", "POST", f"/{run.id}/evaluate").status_code == 200
