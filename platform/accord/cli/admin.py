@@ -7,6 +7,7 @@ import click
 from accord.cli.access import collection_group, token_group
 from accord.cli.dbcmd import db_group
 from accord.cli.directory import team_group, trust_group_group, user_group
+from accord.cli.sharing import export_command, share_command
 
 ADMIN_GROUPS: tuple[click.Command, ...] = (
     db_group,
@@ -15,4 +16,5 @@ ADMIN_GROUPS: tuple[click.Command, ...] = (
     user_group,
     token_group,
     collection_group,
+    share_command, export_command,
 )

@@ -1,0 +1,218 @@
+"""``accord export``: what a user's team may read in a collection, as a bundle, CSV or blocklist.
+
+Reads go through :func:`accord.sharing.query.read_page` with the grant's TLP policy, the same as
+TAXII's get objects (TAXII 2.1 section 5.4): latest versions, in ``date_added`` order, paged to
+the end. Exercise collections never export as live data and exercise objects are held back
+(rule 5); service accounts never see RED, so they never export it (rule 3).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, TextIO
+
+import stix2
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import audit
+from accord.db import utcnow
+from accord.errors import BadRequest
+from accord.models.stix import StixObject
+from accord.models.teams import Team
+from accord.sharing.access import Standing
+from accord.sharing.query import ObjectFilter, read_page
+from accord.sharing.timestamps import parse_timestamp
+from accord.sharing.values import values_of_pattern
+from accord.tlp import Tlp, marking_definition, tlp_of_marking
+from exercises.guard import assert_not_exercise_collection, is_exercise_object
+
+FORMATS = ("bundle", "csv", "blocklist")
+ACTION = "cli.export"
+PAGE_SIZE = 500
+CSV_COLUMNS = ("id", "type", "value", "pattern", "tlp", "source_team", "created", "modified",
+               "valid_until")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One visible object with the hub's facts about it."""
+
+    obj: dict[str, Any]
+    tlp: Tlp
+    source_team: str
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote and what it left out, and why."""
+
+    format: str
+    objects: int = 0
+    values: int = 0
+    tlp: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def took(self, row: Row) -> None:
+        self.objects += 1
+        self.tlp[row.tlp.value] = self.tlp.get(row.tlp.value, 0) + 1
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {"format": self.format, "objects": self.objects, "values": self.values,
+                "tlp": self.tlp, "skipped": self.skipped}
+
+
+def visible_rows(session: Session, standing: Standing, types: tuple[str, ...],
+                 page_size: int = PAGE_SIZE) -> Iterator[Row]:
+    """Every latest version the user's team may read, page after page (keyset, rule 7)."""
+    teams: dict[Any, str] = dict(session.execute(select(Team.id, Team.name)).tuples())
+    access, filters = standing.read_access(), ObjectFilter(types=types)
+    after: datetime | None = None
+    while True:
+        page = read_page(session, [StixObject.document, StixObject.tlp,
+                                   StixObject.source_team_id], standing.collection.id, access,
+                         filters, page_size, after)
+        for row in page.rows:
+            yield Row(json.loads(row.document), row.tlp, teams.get(row.source_team_id, ""))
+        if not page.more:
+            return
+        after = page.last_added
+
+
+def _live(rows: Iterable[Row], summary: ExportSummary) -> Iterator[Row]:
+    for row in rows:
+        if is_exercise_object(row.obj):
+            summary.skip("exercise")
+            continue
+        yield row
+
+
+@lru_cache(maxsize=1)
+def _tlp1_definitions() -> dict[str, dict[str, Any]]:
+    """STIX 2.1's built-in TLP 1.0 marking-definitions (section 7.2.1.4), by id."""
+    levels = (stix2.v21.TLP_WHITE, stix2.v21.TLP_GREEN, stix2.v21.TLP_AMBER, stix2.v21.TLP_RED)
+    return {str(m.id): json.loads(m.serialize()) for m in levels}
+
+
+def _marking_refs(obj: dict[str, Any]) -> list[str]:
+    refs = [ref for ref in obj.get("object_marking_refs") or [] if isinstance(ref, str)]
+    refs += [g["marking_ref"] for g in obj.get("granular_markings") or []
+             if isinstance(g, dict) and isinstance(g.get("marking_ref"), str)]
+    return refs
+
+
+def tlp_definition(marking_id: str) -> dict[str, Any] | None:
+    """The marking-definition object of a TLP marking id, if the hub knows it."""
+    if marking_id in _tlp1_definitions():
+        return _tlp1_definitions()[marking_id]
+    level = tlp_of_marking(marking_id)
+    definition = marking_definition(level) if level is not None else None
+    return definition if definition is not None and definition["id"] == marking_id else None
+
+
+def write_bundle(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> None:
+    """A STIX 2.1 bundle (section 8) of the objects and the TLP markings they reference."""
+    out.write(f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": [')
+    written: set[str] = set()
+    referenced: dict[str, None] = {}
+    for row in rows:
+        out.write(("," if summary.objects else "") + "\n" + json.dumps(row.obj))
+        summary.took(row)
+        written.add(str(row.obj.get("id")))
+        referenced.update(dict.fromkeys(_marking_refs(row.obj)))
+    for marking_id in referenced:
+        definition = tlp_definition(marking_id) if marking_id not in written else None
+        if definition is not None:
+            out.write(("," if written else "") + "\n" + json.dumps(definition))
+            written.add(marking_id)
+    out.write("\n]}\n")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula is quoted (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _value(obj: dict[str, Any]) -> str:
+    if obj.get("type") == "indicator" and obj.get("pattern_type") == "stix":
+        return "; ".join(values_of_pattern(str(obj.get("pattern", ""))) or [])
+    value = obj.get("value")
+    return value if isinstance(value, str) else ""
+
+
+def write_csv(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> None:
+    """One line per object: ``CSV_COLUMNS``, values read from simple patterns."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        obj = row.obj
+        writer.writerow([_cell(cell) for cell in (
+            obj.get("id"), obj.get("type"), _value(obj), obj.get("pattern", ""), row.tlp.label,
+            row.source_team, obj.get("created"), obj.get("modified"), obj.get("valid_until"))])
+        summary.took(row)
+
+
+def _expired(obj: dict[str, Any], now: datetime) -> bool:
+    try:
+        return "valid_until" in obj and parse_timestamp(str(obj["valid_until"])) <= now
+    except ValueError:
+        return True
+
+
+def write_blocklist(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> None:
+    """One value a line, each once, from current indicators with simple patterns."""
+    now = utcnow()
+    seen: set[str] = set()
+    for row in rows:
+        obj = row.obj
+        if obj.get("revoked") is True:
+            summary.skip("revoked")
+            continue
+        if _expired(obj, now):
+            summary.skip("expired")
+            continue
+        values = values_of_pattern(str(obj.get("pattern", ""))) \
+            if obj.get("pattern_type") == "stix" else None
+        if values is None:
+            summary.skip("not a simple pattern")
+            continue
+        summary.took(row)
+        for value in values:
+            if value not in seen and "\n" not in value and "\r" not in value:
+                seen.add(value)
+                out.write(value + "\n")
+    summary.values = len(seen)
+
+
+WRITERS: dict[str, Callable[[Iterable[Row], TextIO, ExportSummary], None]] = {
+    "bundle": write_bundle, "csv": write_csv, "blocklist": write_blocklist}
+
+
+def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...], out: TextIO,
+           destination: str) -> ExportSummary:
+    """Write what ``standing.user``'s team may read to ``out``; audit it (rule 6)."""
+    if fmt not in WRITERS:
+        raise BadRequest(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "blocklist":
+        if set(types) - {"indicator"}:
+            raise BadRequest("a blocklist holds indicator values only: use --type indicator")
+        types = ("indicator",)
+    standing.require_read(ACTION)
+    assert_not_exercise_collection(standing.collection, "export as live data")
+    summary = ExportSummary(fmt)
+    WRITERS[fmt](_live(visible_rows(session, standing, types), summary), out, summary)
+    audit.record(session, ACTION, actor=standing.user, target_type="collection",
+                 target_id=standing.collection.id,
+                 details={**summary.as_json(), "types": list(types), "to": destination})
+    return summary
