@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$"
@@ -36,7 +38,7 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def object_version(obj: dict[str, object]) -> datetime | None:
+def object_version(obj: Mapping[str, Any]) -> datetime | None:
     """A STIX object's version: ``modified``, else ``created``; None if it has neither."""
     text = obj.get("modified") or obj.get("created")
     if not isinstance(text, str):
