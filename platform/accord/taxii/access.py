@@ -78,19 +78,28 @@ def caller(session: Session, api_root: str) -> Principal:
     return principal
 
 
+def not_found(kind: str, ident: str) -> NotFound:
+    """The one 404 for an unknown, malformed or hidden id, so none of them can be told apart."""
+    return NotFound(f"There is no {kind} {ident[:80]!r} in this API root.")
+
+
+def parse_id(kind: str, ident: str) -> uuid.UUID:
+    """A resource id from the URL; a non-UUID is simply not found."""
+    try:
+        return uuid.UUID(ident)
+    except ValueError:
+        raise not_found(kind, ident) from None
+
+
 def collection_access(session: Session, api_root: str, collection_id: str) -> CollectionAccess:
     """The caller's view of one collection, or 404 if it may not see it at all."""
     principal = caller(session, api_root)
-    missing = NotFound(f"There is no collection {collection_id[:80]!r} in this API root.")
-    try:
-        key = uuid.UUID(collection_id)
-    except ValueError:
-        raise missing from None
+    key = parse_id("collection", collection_id)
     row = session.execute(
         select(Collection, CollectionGrant)
         .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
         .where(Collection.id == key, Collection.api_root == api_root,
                CollectionGrant.team_id == principal.user.team_id)).first()
     if row is None or not (row[1].can_read or row[1].can_write):
-        raise missing
+        raise not_found("collection", collection_id)
     return CollectionAccess(principal=principal, collection=row[0], grant=row[1])

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, current_app, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from accord import authz
 from accord.db import get_session
-from accord.errors import NotFound
 from accord.models.stix import TaxiiStatus
 from accord.sharing.timestamps import format_timestamp
-from accord.taxii.access import CollectionAccess, api_roots, caller, collection_access
+from accord.taxii.access import (
+    CollectionAccess,
+    api_roots,
+    caller,
+    collection_access,
+    not_found,
+    parse_id,
+)
 from accord.taxii.media import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
 from accord.taxii.responses import taxii_json
 
@@ -52,16 +56,11 @@ def status(api_root: str, status_id: str) -> ResponseReturnValue:
     """A status resource (section 4.3); only the team that posted may see it."""
     session = get_session()
     principal = caller(session, api_root)
-    missing = NotFound(f"There is no status {status_id[:80]!r} in this API root.")
-    try:
-        key = uuid.UUID(status_id)
-    except ValueError:
-        raise missing from None
     row = session.scalar(select(TaxiiStatus).where(
-        TaxiiStatus.id == key, TaxiiStatus.api_root == api_root,
+        TaxiiStatus.id == parse_id("status", status_id), TaxiiStatus.api_root == api_root,
         TaxiiStatus.team_id == principal.user.team_id))
     if row is None:
-        raise missing
+        raise not_found("status", status_id)
     return taxii_json(status_resource(row))
 
 
