@@ -122,8 +122,12 @@ def _teams(session: Session) -> dict[str, Team]:
     return {name: make_team(session, name) for name in names}
 
 
-def build_scene(session: Session, server: LiveServer, variant: Variant) -> Scene:
-    """Share two versions of a ``variant``-marked indicator and a CLEAR decoy from another team."""
+def build_scene(session: Session, server: LiveServer, variant: Variant,
+                later_refs: tuple[str, ...] | None = None) -> Scene:
+    """Share two versions of a ``variant``-marked indicator and a CLEAR decoy from another team.
+
+    ``later_refs`` re-marks the second version; by default both versions carry the same marking.
+    """
     teams = _teams(session)
     collection = make_collection(session, teams["CERT-RED"], "Matrix", allows_red=True,
                                  default_tlp=variant.default_tlp)
@@ -136,7 +140,8 @@ def build_scene(session: Session, server: LiveServer, variant: Variant) -> Scene
         _, secret = make_token(session, user)
         wires[name] = Wire.of(server.url, collection, bearer(secret))
     first = marked(variant.refs, created=V1, modified=V1)
-    versions = [first, dict(first, modified=V2, name="Updated")]
+    versions = [first, marked(variant.refs if later_refs is None else later_refs,
+                              id=first["id"], created=V1, modified=V2, name="Updated")]
     decoy = marked((TLP2["clear"],), value="192.0.2.200")
     assert success_ids(wires["source"].add(*versions)) == [first["id"], first["id"]]
     assert success_ids(wires["red"].add(decoy)) == [decoy["id"]]
@@ -213,6 +218,30 @@ def test_every_reader_on_every_read_path(session: Session, live_server: LiveServ
     observed = {reader: probe(scene, wire) for reader, wire in scene.wires.items()}
     paths = list(observed["source"])
     assert observed == {reader: expected(variant.level, reader, paths) for reader in observed}
+
+
+@pytest.mark.parametrize(("first", "later", "amber_sees"), [
+    (TLP2["green"], TLP2["amber+strict"], [0]), (TLP1["red"], TLP2["green"], [1])],
+    ids=["tightened", "loosened"])
+def test_each_version_is_judged_by_its_own_marking(
+        session: Session, live_server: LiveServer, first: str, later: str,
+        amber_sees: list[int]) -> None:
+    """A re-marked version changes who sees that version only (sections 5.6, 5.8)."""
+    scene = build_scene(session, live_server, Variant((first,), Tlp.CLEAR), (later,))
+    target = scene.target_id
+    served = [V1_SERVED, V2_SERVED]
+    for reader, sees in (("amber", amber_sees), ("red", [0, 1])):
+        wire = scene.wires[reader]
+        visible = [scene.versions[n] for n in sees]
+        assert _objects(wire.get(match_id=target, match_version="all")) == visible
+        assert _objects(wire.get(f"objects/{target}/", match_version="all")) == visible
+        assert _body(wire.get(f"objects/{target}/versions/"))["versions"] == [
+            served[n] for n in sees]
+        assert _manifest(wire.get("manifest/", match_id=target, match_version="all")) == [
+            (target, served[n]) for n in sees]
+        latest = wire.get(f"objects/{target}/")
+        assert (latest.status_code, _objects(latest)) == (
+            (200, [scene.versions[1]]) if 1 in sees else (404, None))
 
 
 def test_red_into_a_collection_without_red_is_refused_per_object(
