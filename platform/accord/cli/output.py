@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -11,11 +12,12 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from accord.db import database
 from accord.errors import AccordError
+from accord.models.audit import AuditEvent
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,12 +32,28 @@ class CommandError(click.ClickException):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+def operator() -> str:
+    """Who runs the command, for the audit log: ``cli:<login name>`` of the local account."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return "cli"
+
+
+def _audit_operator(session: Session) -> None:
+    """Name the local operator on audit events that have no signed-in actor (rule 6)."""
+    for obj in session.new:
+        if isinstance(obj, AuditEvent) and obj.actor_id is None and obj.actor_name is None:
+            obj.actor_name = operator()
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session for one command: committed if the command succeeds, rolled back otherwise."""
     session = database(current_app).sessionmaker()
     try:
         yield session
+        _audit_operator(session)
         session.commit()
     except AccordError as exc:
         session.rollback()
@@ -48,6 +66,9 @@ def unit_of_work() -> Iterator[Session]:
         raise CommandError(
             f"database error ({exc.orig.__class__.__name__}); has `accord db upgrade` been run?"
         ) from None
+    except DBAPIError as exc:  # e.g. a value PostgreSQL rejects that no service check caught
+        session.rollback()
+        raise CommandError(f"the database refused the change: {exc.orig}") from None
     finally:
         session.close()
 

@@ -12,6 +12,7 @@ from accord.authz import grant_for
 from accord.errors import BadRequest, Conflict, NotFound
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.services import lookup
+from accord.services.fields import fits
 from accord.tlp import Tlp
 
 ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -48,6 +49,8 @@ def create_collection(
     title = title.strip()
     if not title:
         raise BadRequest("title: a collection needs a title")
+    fits(title, Collection.title, "title")
+    fits(description, Collection.description, "description")
     if alias is not None and not ALIAS.match(alias):
         raise BadRequest(f"alias: {alias!r} must be lowercase letters, digits and dashes")
     if alias and session.scalar(select(Collection.id).where(Collection.alias == alias)):

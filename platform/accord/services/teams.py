@@ -12,6 +12,7 @@ from accord import audit
 from accord.errors import BadRequest, Conflict
 from accord.models.teams import Team, TrustGroup, new_identity_id
 from accord.services import lookup
+from accord.services.fields import fits
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
@@ -21,7 +22,8 @@ def validate_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise BadRequest(f"timezone: unknown time zone {name!r} (use an IANA name such as Asia/Ho_Chi_Minh)") from None
+        raise BadRequest(f"timezone: unknown time zone {name!r} "
+                         "(use an IANA name such as Asia/Ho_Chi_Minh)") from None
     return name
 
 
@@ -36,6 +38,8 @@ def create_team(
     name = name.strip()
     if not name:
         raise BadRequest("name: a team needs a name")
+    fits(name, Team.name, "name")
+    fits(contact, Team.contact, "contact")
     code = country_code.strip().upper()
     if not COUNTRY_CODE.match(code):
         raise BadRequest(f"country_code: {country_code!r} is not a two-letter ISO 3166-1 code")
@@ -59,6 +63,8 @@ def create_trust_group(session: Session, name: str, description: str = "") -> Tr
     name = name.strip()
     if not name:
         raise BadRequest("name: a trust group needs a name")
+    fits(name, TrustGroup.name, "name")
+    fits(description, TrustGroup.description, "description")
     if session.scalar(select(TrustGroup.id).where(TrustGroup.name == name)):
         raise Conflict(f"a trust group named {name!r} already exists")
     group = TrustGroup(name=name, description=description)

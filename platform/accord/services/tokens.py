@@ -16,6 +16,7 @@ from accord.db import utcnow
 from accord.errors import BadRequest, Conflict, NotFound
 from accord.models.users import ApiToken, Scope
 from accord.services import lookup
+from accord.services.fields import fits
 
 
 def parse_scopes(scopes: Iterable[str]) -> list[str]:
@@ -40,7 +41,8 @@ def parse_networks(networks: Iterable[str]) -> list[str]:
         try:
             result.append(str(ipaddress.ip_network(net.strip(), strict=False)))
         except ValueError:
-            raise BadRequest(f"allowed_networks: {net!r} is not an IP address or CIDR network") from None
+            raise BadRequest(
+                f"allowed_networks: {net!r} is not an IP address or CIDR network") from None
     return result
 
 
@@ -54,6 +56,7 @@ def create_token(
     allowed_networks: Iterable[str] = (),
 ) -> tuple[ApiToken, str]:
     """Issue a token; returns the record and the secret, which is never retrievable again."""
+    name = fits(name or "token", ApiToken.name, "name")
     user = lookup.user(session, username)
     if not user.active:
         raise Conflict(f"user {username!r} is inactive")
@@ -65,7 +68,7 @@ def create_token(
     token = ApiToken(
         user=user,
         user_id=user.id,
-        name=name or "token",
+        name=name,
         token_hash=token_hash(secret),
         display_prefix=secret[:10],
         scopes=parse_scopes(scopes),

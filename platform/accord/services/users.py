@@ -12,6 +12,7 @@ from accord.credentials import hash_password
 from accord.errors import BadRequest, Conflict
 from accord.models.users import Role, User
 from accord.services import lookup
+from accord.services.fields import fits
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD_LENGTH = 10
@@ -45,6 +46,8 @@ def create_user(
             f"username: {username!r} must be 2-80 letters, digits or . _ @ - "
             "and start with a letter or digit"
         )
+    fits(display_name, User.display_name, "display_name")
+    fits(email, User.email, "email")
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"a user named {username!r} already exists")
     team = lookup.team(session, team_name)
