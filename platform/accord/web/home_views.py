@@ -1,8 +1,9 @@
 """The dashboard: what the signed-in user's team may see, summarised.
 
 Each panel reads through its feature's own service, which applies that feature's visibility
-rules: collections through ``accord.authz``, exercises through ``exercises.access``, feeds
-(admin-only, like their API) through ``feeds.sources``.
+rules: collections through ``accord.authz``, shared objects through ``accord.web.activity`` (the
+TAXII TLP policy), exercises through ``exercises.access``, feeds (admin-only, like their API)
+through ``feeds.sources``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Blueprint, render_template
 from accord import authz
 from accord.db import get_session
 from accord.models.users import Role
+from accord.web import activity
 from accord.web.sessions import current_user, login_required
 from exercises.access import visible_exercises
 from exercises.models import ExerciseState
@@ -24,7 +26,7 @@ ACTIVE_STATES = frozenset({ExerciseState.SCHEDULED, ExerciseState.RUNNING, Exerc
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    """Collections the team can use, its upcoming/running exercises and (admins) feed health."""
+    """Collections, partner shares, upcoming/running exercises and (admins) feed health."""
     user = current_user()
     db = get_session()
     exercises = [run for run in visible_exercises(db, user) if run.state in ACTIVE_STATES]
@@ -32,4 +34,5 @@ def dashboard() -> str:
              if user.role == Role.ADMIN else None)
     return render_template("dashboard.html",
                            collections=authz.visible_collections(db, user.team_id),
-                           exercises=exercises, feeds=feeds, timezone=user.team.timezone)
+                           activity=activity.summarise(db, user), exercises=exercises,
+                           feeds=feeds, timezone=user.team.timezone)
