@@ -73,9 +73,11 @@ class ExportSummary:
 
 
 def visible_rows(session: Session, standing: Standing, types: tuple[str, ...],
-                 page_size: int = PAGE_SIZE) -> Iterator[Row]:
+                 page_size: int | None = None) -> Iterator[Row]:
     """Every latest version the user's team may read, page after page (keyset, rule 7)."""
-    teams: dict[Any, str] = dict(session.execute(select(Team.id, Team.name)).tuples())
+    page_size = page_size or PAGE_SIZE
+    teams: dict[Any, str] = {team_id: name for team_id, name in
+                             session.execute(select(Team.id, Team.name))}
     access, filters = standing.read_access(), ObjectFilter(types=types)
     after: datetime | None = None
     while True:
