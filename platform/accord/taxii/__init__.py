@@ -6,8 +6,9 @@ error resources (rendered by :mod:`accord.errorpages` for every path under ``/ta
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, g, request
 
+from accord import audit
 from accord.taxii import objects, resources
 from accord.taxii.media import check_accept
 
@@ -20,3 +21,19 @@ bp.register_blueprint(objects.bp)
 def _negotiate() -> None:
     """406 for an ``Accept`` that admits no TAXII 2.1 JSON (section 3.1)."""
     check_accept(request)
+
+
+REFUSALS_AUDITED = frozenset({400, 403, 404, 413, 415, 422})
+
+
+@bp.after_request
+def _audit_refusal(response: Response) -> Response:
+    """A refused read or write of a collection leaves a trace too (rule 6): who probed what."""
+    collection_id = (request.view_args or {}).get("collection_id")
+    user = g.get("user")
+    if response.status_code in REFUSALS_AUDITED and user is not None and collection_id:
+        audit.record_now("taxii.refused", outcome="failure", actor=user,
+                         target_type="collection", target_id=str(collection_id)[:100],
+                         details={"method": request.method, "path": request.path[:300],
+                                  "status": response.status_code})
+    return response
