@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,8 @@ def operator() -> str:
         return "cli"
 
 
-def _audit_operator(session: Session) -> None:
-    """Name the local operator on audit events that have no signed-in actor (rule 6)."""
+def _audit_operator(session: Session, _context: object, _instances: object) -> None:
+    """Before each flush: name the local operator on audit events without an actor (rule 6)."""
     for obj in session.new:
         if isinstance(obj, AuditEvent) and obj.actor_id is None and obj.actor_name is None:
             obj.actor_name = operator()
@@ -51,9 +52,9 @@ def _audit_operator(session: Session) -> None:
 def unit_of_work() -> Iterator[Session]:
     """A session for one command: committed if the command succeeds, rolled back otherwise."""
     session = database(current_app).sessionmaker()
+    event.listen(session, "before_flush", _audit_operator)
     try:
         yield session
-        _audit_operator(session)
         session.commit()
     except AccordError as exc:
         session.rollback()
