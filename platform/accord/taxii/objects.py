@@ -94,10 +94,10 @@ def get_versions(api_root: str, collection_id: str, object_id: str) -> ResponseR
     if not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(f"No object {object_id[:120]!r} in this collection.")
     _audit_read(session, access, "versions", page, [row.tlp.value for row in page.rows])
-    body: dict[str, Any] = {"more": page.more}
-    if next_token:
-        body["next"] = next_token
-    body["versions"] = [format_timestamp(row.version) for row in page.rows]
+    body: dict[str, Any] = {}
+    if page.rows:  # an empty list is not allowed in place of an omitted one (section 2)
+        body = {"more": page.more, **({"next": next_token} if next_token else {}),
+                "versions": [format_timestamp(row.version) for row in page.rows]}
     return with_date_headers(taxii_json(body), page.first_added, page.last_added)
 
 
