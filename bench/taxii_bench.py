@@ -22,6 +22,7 @@ with ``--medallion-n`` objects, since its memory backend is quadratic in the col
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -220,7 +221,8 @@ def run_accord(kind: str, database_url: str, workdir: Path, args: argparse.Names
             runs = args.read_runs if size <= 100_000 else 1
             stage = workload.stage(size, runs, args.requests, args.requests)
             result["stages"].append(stage)
-            print(f"  {kind}: {format_stage(stage)}", flush=True)
+            print(f"  {kind}: {format_stage(stage)} [load average {os.getloadavg()[0]:.1f}]",
+                  flush=True)
         result.update(http_n=len(workload.ingest_rates) * ENVELOPE,
                       ingest=ingest_figures(workload.ingest_rates),
                       **memory_figures(rss))
@@ -238,7 +240,8 @@ def run_medallion(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
         workload.ingest(args.medallion_n)
         stage = workload.stage(args.medallion_n, args.read_runs, args.requests,
                                args.medallion_first_page_requests)
-        print(f"  medallion: {format_stage(stage)}", flush=True)
+        print(f"  medallion: {format_stage(stage)} [load average {os.getloadavg()[0]:.1f}]",
+              flush=True)
         return {"server": "medallion 3.0.0 (memory)", "stages": [stage],
                 "http_n": workload.loaded, "ingest": ingest_figures(workload.ingest_rates),
                 **memory_figures(rss)}
@@ -325,8 +328,11 @@ def main() -> None:
                 with postgres_database() as url:
                     results.append(run_accord(kind, url, workdir, args))
         medallion = None if args.no_medallion else run_medallion(workdir, args)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    except BaseException:
+        for log in workdir.glob("*/server.log"):
+            print(f"--- {log} (last lines) ---\n{log.read_text()[-3000:]}", file=sys.stderr)
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)
     report(results, medallion)
 
 

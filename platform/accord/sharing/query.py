@@ -58,12 +58,15 @@ class Page:
         return self.rows[-1].date_added if self.rows else None
 
 
-def _version_clause(versions: VersionFilter) -> ColumnElement[bool] | None:
+def _version_clause(versions: VersionFilter, by_id: bool = False) -> ColumnElement[bool] | None:
     if versions.all:
         return None
     parts: list[ColumnElement[bool]] = []
     if versions.last:
-        parts.append(StixObject.is_latest.is_(True))
+        # For id lookups the flag is wrapped so no planner picks the (collection, is_latest,
+        # date_added) index and walks the whole collection instead of the stix_id index.
+        latest = func.coalesce(StixObject.is_latest, False) if by_id else StixObject.is_latest
+        parts.append(latest.is_(True))
     if versions.first:
         earlier = aliased(StixObject)
         parts.append(StixObject.version == select(func.min(earlier.version)).where(
@@ -86,10 +89,19 @@ def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilt
         where.append(StixObject.spec_version.in_(filters.spec_versions))
     if filters.added_after is not None:
         where.append(StixObject.date_added > filters.added_after)
-    version = _version_clause(filters.versions)
+    version = _version_clause(filters.versions, by_id=bool(filters.ids))
     if version is not None:
         where.append(version)
     return where
+
+
+def _date_order(by_id: bool) -> ColumnElement[Any]:
+    """``date_added`` order; for id lookups as an expression, so the few versions of the ids
+    are sorted after an index lookup by id rather than found by scanning in date order
+    (SQLite's planner, without statistics, prefers any index that gives the order)."""
+    if by_id:
+        return func.coalesce(StixObject.date_added, StixObject.date_added)
+    return StixObject.date_added
 
 
 def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID,
@@ -100,7 +112,7 @@ def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID
     if after is not None:
         where.append(StixObject.date_added > after)
     query: Select[Any] = (select(*columns, StixObject.date_added).where(and_(*where))
-                          .order_by(StixObject.date_added).limit(limit + 1))
+                          .order_by(_date_order(bool(filters.ids))).limit(limit + 1))
     rows = list(session.execute(query))
     return Page(rows=rows[:limit], more=len(rows) > limit)
 
