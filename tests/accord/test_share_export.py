@@ -26,7 +26,7 @@ from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.models.users import Role, User
 from accord.sharing import export as export_module
-from accord.sharing.share import indicator_id
+from accord.sharing.share import hub_checked, indicator_id
 from accord.tlp import TLP1_MARKING_IDS, Tlp, marking_ref
 from tests.conftest import TEST_SECRET
 from tests.factories import make_collection, make_grant, make_team, make_user
@@ -147,6 +147,13 @@ def test_share_a_list_with_good_and_bad_lines(app: Flask, session: Session, home
     assert (event.details["stored"], event.details["rejected_lines"]) == (8, 2)
 
 
+def test_hub_built_indicators_are_checked_before_skipping_validation() -> None:
+    good = [indicator(f"198.51.100.{n}") for n in range(3)]
+    assert hub_checked(good)
+    assert not hub_checked([*good, indicator("198.51.100.9", pattern="[ipv4-addr:value = ")])
+    assert not hub_checked([indicator("198.51.100.9", valid_from="yesterday")])
+
+
 def test_text_report_and_reruns(app: Flask, session: Session, home: Home) -> None:
     first = share(app, "198.51.100.7\nevil.example\nnonsense\n")
     assert first.exit_code == 3
@@ -199,7 +206,7 @@ def test_share_a_bundle_with_valid_and_invalid_objects(app: Flask, session: Sess
 
     marked = share(app, json.dumps(envelope(good)), "--tlp", "red")
     assert marked.exit_code == 1
-    assert marked.stderr == ("Error: --tlp only apply to lists of values; STIX objects are "
+    assert marked.stderr == ("Error: --tlp: only for lists of values; STIX objects are "
                              "stored as written\n")
 
 
