@@ -52,7 +52,11 @@ def test_console_release_and_player_response(app: Flask, session: Session) -> No
     key = _first_inject_for(run, "north")
     response = excon.post(f"/exercises/{run.id}/injects/{key}/release",
                           data={"csrf_token": csrf_from(page)}, follow_redirects=True)
-    assert f"Inject {key}: release done." in response.get_data(as_text=True)
+    console = response.get_data(as_text=True)
+    assert f"Inject {key}: release done." in console
+    # Released ahead of plan: the delay reads as time early, and open deadlines count down.
+    assert re.search(r"<td>-\d+[hms][ 0-9hms]*</td>", console)
+    assert 'data-passed="deadline passed"' in console
 
     player = app.test_client()
     sign_in(player, "kristjan")

@@ -5,6 +5,7 @@
   function tick() {
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       var left = Math.max(0, Math.round((Date.parse(el.dataset.countdown) - Date.now()) / 1000));
+      if (left === 0 && el.dataset.passed) { el.textContent = el.dataset.passed; return; }
       var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
       el.textContent = "in " + h + "h " + String(m).padStart(2, "0") + "m " + String(s).padStart(2, "0") + "s";
     });
