@@ -83,6 +83,7 @@ def test_share_find_and_tlp_enforced(page: Page, live_server: LiveServer,
 
     sign_in(page, live_server, "kristjan")
     expect(page.get_by_role("region", name="What partners shared")).to_contain_text("CERT-VN")
+    screenshot(page, "dashboard-partners")
     page.get_by_role("link", name="Intelligence").click()
     expect(page.get_by_role("heading", name="Shared intelligence")).to_be_visible()
     assert _count_cell(page, world) == "4"  # green, amber, the new amber and its own green

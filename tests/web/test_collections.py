@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from accord.models.audit import AuditEvent
 from accord.models.stix import StixObject
 from accord.sharing.validation import validation_error
+from accord.sharing.values import quote
 from accord.tlp import Tlp, marking_ref
-from accord.web.indicator_form import quote
+from tests.factories import make_collection
 from tests.taxii.conftest import indicator
 from tests.web.helpers import csrf_from, sign_in
 from tests.web.sharing_data import AMBER_IP, GREEN_IP, STRICT_IP, World, build, store
@@ -254,7 +255,7 @@ def test_share_form_builds_a_valid_marked_indicator(app: Flask, session: Session
     ("2001:db8::1", "auto", "[ipv6-addr:value = '2001:db8::1']"),
     ("bad.example", "domain", "[domain-name:value = 'bad.example']"),
     ("D41D8CD98F00B204E9800998ECF8427E", "md5",
-     "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']"),
+     "[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']"),
     ("da39a3ee5e6b4b0d3255bfef95601890afd80709", "auto",
      "[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']"),
     (SHA256, "sha256", f"[file:hashes.'SHA-256' = '{SHA256}']"),
@@ -271,7 +272,8 @@ def test_share_form_patterns(app: Flask, session: Session, world: World, value: 
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"value": ""}, "value: enter"),
-    ({"value": "not a value"}, "is not an IP address, domain, URL"),
+    ({"value": "not a value"}, "is not an IP address, CIDR, domain, URL"),
+    ({"value": "evil.example", "type": "url"}, "is not a valid URL"),
     ({"value": "198.51.100.7", "type": "sha256"}, "is not a valid SHA-256 hash"),
     ({"value": "198.51.100.7", "type": "email"}, "type: &#39;email&#39; is not one of"),
     ({"value": "198.51.100.7", "tlp": "purple"}, "tlp: unknown TLP level"),
@@ -325,7 +327,7 @@ def test_bundle_upload_and_envelope(app: Flask, session: Session, world: World) 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", "bundle: paste a STIX bundle"),
-    ("{not json", "bundle: not valid JSON"),
+    ("{not json", "bundle: the input is not valid JSON"),
     ('{"type": "bundle"}', "with an &#39;objects&#39; list"),
     ("42", "with an &#39;objects&#39; list"),
 ])
@@ -334,6 +336,14 @@ def test_bad_bundles_are_400_in_place(app: Flask, session: Session, world: World
     status, page = _share(_client(app, "lan"), "/share/bundle",
                           collection=str(world.collection.id), bundle=text)
     assert status == 400 and message in page
+
+
+def test_values_do_not_enter_exercise_collections(app: Flask, session: Session,
+                                                  world: World) -> None:
+    drill = make_collection(session, world.owner, "Drill injects", kind="exercise")
+    status, page = _share(_client(app, "lan"), "/share/indicator", collection=str(drill.id),
+                          value="192.0.2.9")
+    assert status == 409 and "holds exercise data" in page and 'role="alert"' in page
 
 
 def test_share_needs_a_write_grant(app: Flask, session: Session, world: World) -> None:

@@ -3,44 +3,33 @@
 Objects are stored through :func:`accord.sharing.ingest.add_objects`, the TAXII write path, so
 the same rules apply (validation, provenance, revocation, RED and exercise checks), and the
 page reports each object like a TAXII 2.1 status resource (s4.3.1): stored, duplicate or failed
-with its reason. Only collections the team may write are offered (``accord.authz.can_write``).
+with its reason (the verdicts and JSON reading of ``accord share``, :mod:`accord.sharing.share`).
+Only collections the team may write are offered (``accord.authz.can_write``).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import audit, authz
 from accord.db import get_session
-from accord.errors import BadRequest, Forbidden
+from accord.errors import BadRequest, Conflict, Forbidden
 from accord.models.collections import Collection
-from accord.models.stix import StixObject
 from accord.models.users import User
-from accord.sharing.ingest import Author, IngestResult, add_objects
-from accord.sharing.timestamps import format_timestamp
+from accord.sharing import share
+from accord.sharing.ingest import Author, add_objects
+from accord.sharing.share import Outcome
 from accord.tlp import Tlp
 from accord.web import indicator_form
 from accord.web.collection_views import reach
 from accord.web.sessions import current_user, login_required
+from exercises.guard import assert_not_exercise_collection
 
 bp = Blueprint("share", __name__, url_prefix="/share")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One object's verdict, as the page lists it."""
-
-    id: str
-    version: str
-    result: str  # stored | duplicate | failed
-    reason: str = ""
-    name: str = ""
 
 
 def _writable(session: Session, user: User) -> list[Collection]:
@@ -57,20 +46,13 @@ def _target(session: Session, user: User) -> Collection:
 
 
 def _objects_from_json(text: str) -> list[Any]:
-    """Objects from a STIX bundle, a TAXII envelope, a list or one object; 400 otherwise."""
+    """Objects from a STIX bundle, a TAXII envelope, a list or one object; 400 naming the field."""
     if not text.strip():
         raise BadRequest("bundle: paste a STIX bundle or choose a file")
     try:
-        body = json.loads(text)
-    except ValueError as exc:
-        raise BadRequest(f"bundle: not valid JSON ({str(exc)[:160]})") from None
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict) and isinstance(body.get("objects"), list):
-        return list(body["objects"])
-    if isinstance(body, dict) and body.get("type") not in (None, "bundle"):
-        return [body]
-    raise BadRequest("bundle: expected a STIX bundle or TAXII envelope with an 'objects' list")
+        return share.objects_from_json(text)
+    except BadRequest as exc:
+        raise BadRequest(f"bundle: {exc.description}") from None
 
 
 def _pasted_text() -> str:
@@ -89,44 +71,17 @@ def _pasted_text() -> str:
         raise BadRequest("bundle: the file must be UTF-8 JSON") from None
 
 
-def _held_before(session: Session, collection: Collection, objects: list[Any]
-                 ) -> set[tuple[str, str]]:
-    """(id, version) pairs the collection holds already: their successes are duplicates."""
-    ids = sorted({obj["id"] for obj in objects
-                  if isinstance(obj, dict) and isinstance(obj.get("id"), str)})
-    if not ids:
-        return set()
-    rows = session.execute(select(StixObject.stix_id, StixObject.version).where(
-        StixObject.collection_id == collection.id, StixObject.stix_id.in_(ids)))
-    return {(stix_id, format_timestamp(version)) for stix_id, version in rows}
-
-
-def outcomes(result: IngestResult, held: set[tuple[str, str]],
-             names: dict[str, str] | None = None) -> list[Outcome]:
-    """Per-object verdicts; a success is a duplicate if its version was already held."""
-    names = names or {}
-    seen = set(held)
-    listed = []
-    for detail in result.successes:
-        key = (detail["id"], detail["version"])
-        listed.append(Outcome(key[0], key[1], "duplicate" if key in seen else "stored",
-                              name=names.get(key[0], "")))
-        seen.add(key)
-    listed.extend(Outcome(detail["id"], detail["version"], "failed", detail["message"],
-                          names.get(detail["id"], "")) for detail in result.failures)
-    return listed
-
-
-def _names(objects: list[Any]) -> dict[str, str]:
-    """What each submitted object is called, to label the results."""
-    return {str(obj["id"]): str(obj.get("name") or obj.get("value") or "")[:200]
-            for obj in objects if isinstance(obj, dict) and isinstance(obj.get("id"), str)}
+def _named(listed: list[Outcome], objects: list[Any]) -> list[Outcome]:
+    """Label each verdict with the object's name, so the analyst recognises it."""
+    names = {obj["id"]: str(obj.get("name") or obj.get("value") or "")[:200]
+             for obj in objects if isinstance(obj, dict) and isinstance(obj.get("id"), str)}
+    return [replace(item, value=names.get(item.id) or None) for item in listed]
 
 
 def _store(session: Session, user: User, collection: Collection, objects: list[Any],
            source: str) -> list[Outcome]:
     """Ingest, audit like ``taxii.write``, commit, and list the verdicts."""
-    held = _held_before(session, collection, objects)
+    held = share._held_versions(session, collection.id, objects)
     result = add_objects(session, collection, objects,
                          Author(team_id=user.team_id, user_id=user.id))
     audit.record(session, "web.write", actor=user, target_type="collection",
@@ -135,7 +90,7 @@ def _store(session: Session, user: User, collection: Collection, objects: list[A
                           "duplicates": result.known, "failures": len(result.failures),
                           "tlp": result.tlp_counts})
     session.commit()
-    return outcomes(result, held, _names(objects))
+    return _named(share.outcomes(result, held), objects)
 
 
 def _page(session: Session, user: User, *, status: int = 200, error: str | None = None,
@@ -165,12 +120,13 @@ def _submit(source: str) -> tuple[str, int]:
     try:
         collection = _target(db, user)
         if source == "form":
+            assert_not_exercise_collection(collection, "values without the exercise marking")
             wanted = indicator_form.parse_request(form)
             objects = [indicator_form.build_indicator(wanted, user.team.identity_id)]
         else:
             objects = _objects_from_json(_pasted_text())
         results = _store(db, user, collection, objects, source)
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         db.rollback()
         return _page(db, user, status=exc.status, error=exc.description, form=form,
                      collection=collection)
