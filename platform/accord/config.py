@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULTS: dict[str, Any] = {
     # "production" refuses to start without an explicit secret; "development" and "demo" may
@@ -94,15 +96,24 @@ def validate(app: Flask) -> list[str]:
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
-        raise ConfigError(
-            f"ACCORD_DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {url.split(':')[0]!r}"
-        )
-    config["DATABASE_URL"] = url
+    config["DATABASE_URL"] = _check_database_url(url)
 
     for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE", "TAXII_SYNC_LIMIT"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"ACCORD_{key} must be a positive integer")
     if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):
-        raise ConfigError("ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")
+        raise ConfigError(
+            "ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")
     return notices
+
+
+def _check_database_url(url: str) -> str:
+    """``url`` if SQLAlchemy can parse it and Accord supports its backend, else ConfigError."""
+    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError("ACCORD_DATABASE_URL must be a sqlite:/// or postgresql:// URL, "
+                          f"not {url.split(':')[0]!r}")
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:  # e.g. a port that is not a number
+        raise ConfigError(f"ACCORD_DATABASE_URL is not a valid database URL ({exc})") from None
+    return url

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from accord.migrate import NotMigrated, check_migrated
+from accord.migrate import DatabaseUnreachable, NotMigrated, check_migrated
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
@@ -21,6 +24,10 @@ def readyz() -> ResponseReturnValue:
     """The database is reachable and migrated to this version's schema."""
     try:
         check_migrated(current_app)
+    except DatabaseUnreachable as exc:
+        # The probe is public: the address and driver message go to the log, not the client.
+        log.warning("readiness probe: %s", exc)
+        return jsonify(status="unavailable", reason="database unreachable"), 503
     except NotMigrated as exc:
         return jsonify(status="unavailable", reason=str(exc)), 503
     return jsonify(status="ready")

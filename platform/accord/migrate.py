@@ -21,6 +21,10 @@ class NotMigrated(RuntimeError):
     """The database schema is missing or behind the code."""
 
 
+class DatabaseUnreachable(NotMigrated):
+    """The database could not be asked at all (down, wrong address, refused login)."""
+
+
 def migrations_dir(app: Flask) -> Path:
     """Where the Alembic scripts live: ``ACCORD_MIGRATIONS_DIR`` or the source tree."""
     configured = app.config.get("MIGRATIONS_DIR")
@@ -62,7 +66,9 @@ def check_migrated(app: Flask) -> None:
     try:
         current = _current(database(app).engine)
     except SQLAlchemyError as exc:
-        raise NotMigrated(f"database unreachable: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}") from None
+        detail = exc.args[0] if exc.args else ""
+        raise DatabaseUnreachable(
+            f"database unreachable: {exc.__class__.__name__}: {detail}") from None
     if not current:
         raise NotMigrated("the database has no Accord schema yet: run `accord db upgrade`")
     if current != _heads(app):
