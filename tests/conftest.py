@@ -54,7 +54,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     name = sa.make_url(url).database
     with admin_engine.connect() as conn:
         conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name})
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin_engine.dispose()
 

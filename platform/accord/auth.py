@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from accord import audit
 from accord.credentials import looks_like_token, token_hash, verify_password
@@ -68,7 +68,8 @@ def _parse_authorization() -> tuple[str | None, str] | None:
     raise Unauthorized("Use HTTP Basic or Bearer authentication.")
 
 
-def _recent_failures(session: Session, column: object, value: str) -> int:
+def _recent_failures(session: Session, column: InstrumentedAttribute[str | None],
+                     value: str) -> int:
     window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
     query = select(func.count(AuditEvent.id)).where(
         AuditEvent.action == LOGIN_FAILED,

@@ -20,7 +20,8 @@ from accord.tlp import ReadAccess, Tlp
 MANAGER_ROLES = frozenset({Role.ADMIN})
 
 
-def grant_for(session: Session, team_id: uuid.UUID, collection_id: uuid.UUID) -> CollectionGrant | None:
+def grant_for(session: Session, team_id: uuid.UUID,
+              collection_id: uuid.UUID) -> CollectionGrant | None:
     """The grant of ``team_id`` on ``collection_id``, if any."""
     return session.scalar(
         select(CollectionGrant).where(

@@ -17,10 +17,12 @@ log = logging.getLogger("accord.errors")
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 
-_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ status }} {{ title }}</title>
+_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{{ status }} {{ title }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
-<h1>{{ status }} {{ title }}</h1><p>{{ description }}</p><p><a href="/">Back to Accord</a></p></body></html>"""
+<h1>{{ status }} {{ title }}</h1><p>{{ description }}</p>
+<p><a href="/">Back to Accord</a></p></body></html>"""
 
 
 def _wants_html() -> bool:
@@ -31,7 +33,8 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
-def render_error(status: int, title: str, description: str, headers: dict[str, str] | None = None) -> Response:
+def render_error(status: int, title: str, description: str,
+                 headers: dict[str, str] | None = None) -> Response:
     """One error response in the dialect the path speaks."""
     if request.path.startswith("/taxii2"):
         response = jsonify(title=title, description=description, http_status=str(status))
@@ -66,4 +69,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(500, "Internal error", "The hub hit an unexpected error; it has been logged.")
+        return render_error(500, "Internal error",
+                            "The hub hit an unexpected error; it has been logged.")

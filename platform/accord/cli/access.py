@@ -64,7 +64,8 @@ def token_list(username: str | None, as_json: bool) -> None:
         if row["revoked_at"]:
             return "revoked"
         expires = row["expires_at"]
-        if isinstance(expires, str) and datetime.fromisoformat(expires) <= datetime.now().astimezone():
+        now = datetime.now().astimezone()
+        if isinstance(expires, str) and datetime.fromisoformat(expires) <= now:
             return "expired"
         return "active"
 
@@ -119,12 +120,13 @@ def collection_create(title: str, owner: str, description: str, alias: str | Non
 def collection_list(as_json: bool) -> None:
     """List collections with their grants."""
     with unit_of_work() as session:
-        rows = []
-        for c in collections.list_collections(session):
-            rows.append({**collection_json(c), "grants": [grant_json(g) for g in c.grants]})
-    emit(as_json, rows, table([[r["title"], r["kind"], r["owner"], r["default_tlp"],
-                                str(len(r["grants"])), r["id"]] for r in rows],
-                              ["TITLE", "KIND", "OWNER", "DEFAULT TLP", "GRANTS", "ID"]))
+        found = collections.list_collections(session)
+        rows = [{**collection_json(c), "grants": [grant_json(g) for g in c.grants]}
+                for c in found]
+        lines = table([[c.title, c.kind.value, c.owner_team.name, c.default_tlp.value,
+                        len(c.grants), c.id] for c in found],
+                      ["TITLE", "KIND", "OWNER", "DEFAULT TLP", "GRANTS", "ID"])
+    emit(as_json, rows, lines)
 
 
 @collection_group.command("grant")
@@ -139,7 +141,8 @@ def collection_grant(collection: str, team: str, can_read: bool, can_write: bool
                      as_json: bool) -> None:
     """Let TEAM read and/or write COLLECTION up to a TLP level."""
     with unit_of_work() as session:
-        data = grant_json(collections.grant(session, collection, team, can_read, can_write, max_tlp))
+        data = grant_json(collections.grant(session, collection, team, can_read, can_write,
+                                            max_tlp))
     emit(as_json, data, f"Granted {team} on {collection}: read={can_read} write={can_write} "
                         f"max TLP {max_tlp.upper()}")
 

@@ -55,8 +55,8 @@ def team_list(as_json: bool) -> None:
     """List teams."""
     with unit_of_work() as session:
         rows = [team_json(t) for t in teams.list_teams(session)]
-    emit(as_json, rows, table([[r["name"], r["country_code"], r["timezone"], r["id"]] for r in rows],
-                              ["NAME", "CC", "TIMEZONE", "ID"]))
+    emit(as_json, rows, table([[r["name"], r["country_code"], r["timezone"], r["id"]]
+                               for r in rows], ["NAME", "CC", "TIMEZONE", "ID"]))
 
 
 @click.group("trust-group")
@@ -96,9 +96,12 @@ def trust_group_add_team(group: str, team: str, as_json: bool) -> None:
 def trust_group_list(as_json: bool) -> None:
     """List trust groups and their teams."""
     with unit_of_work() as session:
+        found = teams.list_trust_groups(session)
         rows = [{"id": str(g.id), "name": g.name, "teams": [t.name for t in g.teams]}
-                for g in teams.list_trust_groups(session)]
-    emit(as_json, rows, table([[r["name"], ", ".join(r["teams"])] for r in rows], ["NAME", "TEAMS"]))
+                for g in found]
+        lines = table([[g.name, ", ".join(t.name for t in g.teams)] for g in found],
+                      ["NAME", "TEAMS"])
+    emit(as_json, rows, lines)
 
 
 @click.group("user")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -88,8 +88,8 @@ def emit(as_json: bool, data: Any, text: str | list[str]) -> None:
         click.echo(line)
 
 
-def table(rows: list[list[str]], headers: list[str]) -> list[str]:
-    """A plain aligned text table."""
+def table(rows: Sequence[Sequence[object]], headers: list[str]) -> list[str]:
+    """A plain aligned text table (cells are shown with ``str``)."""
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(str(cell))) for w, cell in zip(widths, row, strict=True)]

@@ -41,7 +41,8 @@ class StixObject(Base):
         Index("ix_stix_objects_collection_stix_id", "collection_id", "stix_id"),
         Index("ix_stix_objects_stix_id", "stix_id"),
         Index("ix_stix_objects_collection_type_added", "collection_id", "stix_type", "date_added"),
-        Index("ix_stix_objects_collection_latest_added", "collection_id", "is_latest", "date_added"),
+        Index("ix_stix_objects_collection_latest_added", "collection_id", "is_latest",
+              "date_added"),
     )
 
     pk: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

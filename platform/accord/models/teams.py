@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 trust_group_members = Table(
     "trust_group_members",
     Base.metadata,
-    Column("trust_group_id", Uuid, ForeignKey("trust_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("trust_group_id", Uuid, ForeignKey("trust_groups.id", ondelete="CASCADE"),
+           primary_key=True),
     Column("team_id", Uuid, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
 )
 

@@ -22,7 +22,8 @@ def _wake() -> None:
 class SchedulerRunner:
     """Runs the hub's APScheduler while this process holds the scheduler lease."""
 
-    def __init__(self, app: Flask, *, lease_seconds: float = 30.0, holder: str | None = None) -> None:
+    def __init__(self, app: Flask, *, lease_seconds: float = 30.0,
+                 holder: str | None = None) -> None:
         self.app = app
         self.lease = Lease(app, ttl_seconds=lease_seconds, holder=holder)
         self.renew_every = lease_seconds / 3
