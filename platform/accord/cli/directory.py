@@ -124,6 +124,8 @@ def user_create(username: str, team: str, role: str, password_stdin: bool, no_pa
                 display_name: str, email: str, as_json: bool) -> None:
     """Create a user; the password is prompted for unless given on stdin."""
     password: str | None
+    if no_password and password_stdin:
+        raise CommandError("give either --password-stdin or --no-password, not both")
     if no_password:
         password = None
     elif password_stdin:
