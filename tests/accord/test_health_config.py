@@ -150,7 +150,7 @@ class ServeCalls:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
-    def __call__(self, *args: Any) -> None:
+    def __call__(self, *args: Any, **options: Any) -> None:
         self.calls.append(args)
 
 
