@@ -22,11 +22,12 @@ from accord.db import utcnow
 from accord.models.collections import Collection, CollectionKind
 from accord.models.stix import StixObject
 from accord.sharing.timestamps import format_timestamp, object_version
-from accord.sharing.validation import validation_error
+from accord.sharing.validation import is_stix_id, validation_error
 from accord.tlp import Tlp, effective_tlp
 from exercises.guard import is_exercise_object
 
 TICK = timedelta(microseconds=1)
+IDS_PER_QUERY = 5000  # bind parameters per query: PostgreSQL takes 65535, some SQLite 32766
 NOT_SOURCE_TEAM = "only the source team of this id may add versions of it"
 REVOKED = "the object is revoked: no later versions may be added"
 NO_RED = "this collection does not accept TLP:RED objects"
@@ -69,14 +70,14 @@ class _Held:
 
 
 def _held(session: Session, collection_id: uuid.UUID, ids: Sequence[str]) -> dict[str, _Held]:
-    """One query: for each id already on the hub, its source team and the versions held."""
+    """For each id already on the hub, its source team and the versions held (a query per
+    ``IDS_PER_QUERY`` ids)."""
     held: dict[str, _Held] = {}
-    if not ids:
-        return held
-    rows = session.execute(
+    rows = [row for start in range(0, len(ids), IDS_PER_QUERY) for row in session.execute(
         select(StixObject.stix_id, StixObject.collection_id, StixObject.source_team_id,
                StixObject.version, StixObject.revoked, StixObject.date_added)
-        .where(StixObject.stix_id.in_(ids)).order_by(StixObject.date_added))
+        .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY])))]
+    rows.sort(key=lambda row: row.date_added)
     for stix_id, coll_id, team_id, version, revoked, _added in rows:
         entry = held.setdefault(stix_id, _Held(source_team_id=team_id))
         entry.versions_anywhere.add(version)
@@ -129,13 +130,14 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     result = IngestResult()
     clock = _lock_clock(session, collection)
     ids = sorted({obj["id"] for obj in objects
-                  if isinstance(obj, Mapping) and isinstance(obj.get("id"), str)})
+                  if isinstance(obj, Mapping) and is_stix_id(obj.get("id"))})
     held = _held(session, collection.id, ids)
     rows: list[dict[str, Any]] = []
     newest: dict[str, dict[str, Any]] = {}
     for obj in objects:
         stix_id = obj.get("id") if isinstance(obj, Mapping) else None
-        shown_id = stix_id if isinstance(stix_id, str) else ""
+        shown_id = stix_id.encode("utf-8", "backslashreplace").decode() \
+            if isinstance(stix_id, str) else ""  # a lone surrogate cannot be sent as UTF-8
         version = object_version(obj) if isinstance(obj, Mapping) else None
         entry = held.get(stix_id) if isinstance(stix_id, str) else None
         if entry is not None and (version in entry.versions_here

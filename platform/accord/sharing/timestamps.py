@@ -28,9 +28,9 @@ def parse_timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(
             f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micro:06d}{offset}")
-    except ValueError:
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: the offset leaves years 1-9999
         raise ValueError(f"{text[:60]!r} is not a valid date and time") from None
-    return value.astimezone(UTC)
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -28,6 +28,43 @@ _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 _STRING_LITERAL = re.compile(r"((?:[=<>,(]|\bLIKE|\bMATCHES)\s*)'(?:[^'\\]|\\'|\\\\)*'")
 MAX_REASON = 300
 MAX_ID_LENGTH = 300
+MAX_DEPTH = 64  # far beyond any STIX object, far below Python's recursion limit
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_stix_id(value: object) -> bool:
+    """True for a string shaped ``<type>--<UUID>`` (STIX 2.1 section 2.9)."""
+    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
+        return False
+    prefix, sep, rest = value.partition("--")
+    if not sep or not _TYPE.match(prefix):
+        return False
+    try:
+        uuid.UUID(rest)
+    except ValueError:
+        return False
+    return True
+
+
+def _structure_error(obj: Mapping[str, Any]) -> str | None:
+    """Nesting too deep for stix2 and json.dumps (which recurse), or text that is not Unicode
+    (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8).
+    Walked level by level, without recursion."""
+    level: list[Any] = [obj]
+    for _ in range(MAX_DEPTH):
+        children: list[Any] = []
+        for node in level:
+            items = node.items() if isinstance(node, Mapping) else enumerate(node)
+            for key, child in items:
+                if any(isinstance(text, str) and _SURROGATE.search(text)
+                       for text in (key, child)):
+                    return "contains a lone UTF-16 surrogate, which is not Unicode text"
+                if isinstance(child, Mapping | list):
+                    children.append(child)
+        if not children:
+            return None
+        level = children
+    return f"nested deeper than {MAX_DEPTH} levels"
 
 
 @lru_cache(maxsize=4096)
@@ -93,4 +130,4 @@ def validation_error(obj: Any) -> str | None:
     """Why ``obj`` is not a valid STIX 2.1 object, or None if it is."""
     if not isinstance(obj, Mapping):
         return "not a JSON object"
-    return _basic_error(obj) or _parse_error(obj)
+    return _structure_error(obj) or _basic_error(obj) or _parse_error(obj)

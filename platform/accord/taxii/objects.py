@@ -33,7 +33,8 @@ def _page(session: Session, access: CollectionAccess, filters: ObjectFilter, res
     """Read one page for ``resource`` and the ``next`` token that continues it."""
     secret = current_app.config["SECRET_KEY"]
     token = params.single(request.args, "next")
-    after = cursor.decode(secret, token, access.collection.id, resource) if token else None
+    after = None if token is None else cursor.decode(secret, token, access.collection.id,
+                                                     resource)
     limit = params.limit(request.args, current_app.config["TAXII_PAGE_SIZE"])
     page = read_page(session, columns, access.collection.id, access.read_access(), filters,
                      limit, after)
@@ -120,6 +121,18 @@ def get_manifest(api_root: str, collection_id: str) -> ResponseReturnValue:
     return with_date_headers(taxii_json(body), page.first_added, page.last_added)
 
 
+def _not_json(name: str) -> float:
+    """NaN and Infinity are Python's extensions, not JSON (RFC 8259 section 6)."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:40]} is out of range for a JSON number")
+    return value
+
+
 def _read_envelope() -> list[Any]:
     """The request body as a list of objects; 400/413/415 with the reason otherwise."""
     check_content_type(request)
@@ -131,9 +144,11 @@ def _read_envelope() -> list[Any]:
     if len(raw) > limit:
         raise PayloadTooLarge(f"The body exceeds this API root's max_content_length ({limit}).")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {str(exc)[:200]}") from None
+    except RecursionError:
+        raise BadRequest("The body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("The body must be a TAXII envelope: a JSON object with 'objects'.")
     objects = body.get("objects")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
@@ -13,6 +14,7 @@ from accord.sharing.timestamps import parse_timestamp
 KNOWN = {"added_after", "limit", "next", "match[id]", "match[type]", "match[version]",
          "match[spec_version]"}
 MAX_VALUES = 500
+_DIGITS = re.compile(r"[0-9]{1,100}")
 
 
 def single(args: MultiDict[str, str], name: str) -> str | None:
@@ -61,7 +63,7 @@ def limit(args: MultiDict[str, str], page_size: int) -> int:
     value = single(args, "limit")
     if value is None:
         return page_size
-    if not value.isdigit() or int(value) <= 0:
+    if not _DIGITS.fullmatch(value) or int(value) <= 0:  # str.isdigit admits '²', int() does not
         raise BadRequest(f"limit: {value[:40]!r} is not a positive integer")
     return min(int(value), page_size)
 
