@@ -7,6 +7,9 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from accord.db import database
+from accord.scheduler.embedded import EmbeddedScheduler
+
 
 class HubServer(BaseApplication):  # type: ignore[misc]
     """A gunicorn application serving an already-built Flask app."""
@@ -25,8 +28,24 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def serve(app: Flask, host: str, port: int, workers: int, threads: int = 4) -> None:
-    """Serve ``app`` on host:port until interrupted."""
+def serve(app: Flask, host: str, port: int, workers: int, threads: int = 4,
+          with_scheduler: bool = False) -> None:
+    """Serve ``app`` on host:port until interrupted, with the scheduler beside it if asked.
+
+    The connection pool is emptied first so forked workers never share a database connection.
+    """
+    database(app).engine.dispose()
+    scheduler = EmbeddedScheduler(app) if with_scheduler else None
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        _run_gunicorn(app, host, port, workers, threads)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+
+
+def _run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
     HubServer(
         app,
         {

@@ -4,7 +4,9 @@ Refuses to start on a database that has not been migrated, with the command to r
 """
 
 from accord import create_app
+from accord.db import database
 from accord.migrate import check_migrated
 
 app = create_app()
 check_migrated(app)
+database(app).engine.dispose()  # no connection crosses a fork (gunicorn --preload)

@@ -88,15 +88,18 @@ class Medallion:
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
+        """Wait for medallion to answer (slow to start on a loaded machine); fail if it died."""
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"medallion exited: {self.log.name}")
             try:
                 requests.get(f"{self.url}/taxii2/", auth=(USER, PASSWORD), timeout=1,
                              headers={"Accept": "application/taxii+json;version=2.1"})
                 return
             except requests.ConnectionError:
                 time.sleep(0.1)
-        raise RuntimeError("medallion did not start within 30 s")
+        raise RuntimeError("medallion did not start within 120 s")
 
     def stop(self) -> None:
         self.process.terminate()

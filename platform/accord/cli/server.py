@@ -20,14 +20,21 @@ from accord.serving import serve
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=None,
+              help="Also run the scheduler (feeds, exercise injects) beside the server; "
+                   "default: ACCORD_SCHEDULER_EMBEDDED.")
 @app_command
-def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int,
+                  with_scheduler: bool | None) -> None:
     """Serve the hub with gunicorn (refuses an un-migrated database)."""
     try:
         check_migrated(current_app)
     except NotMigrated as exc:
         raise CommandError(str(exc)) from None
-    serve(current_app._get_current_object(), host, port, workers, threads)  # type: ignore[attr-defined]
+    embedded = current_app.config["SCHEDULER_EMBEDDED"] if with_scheduler is None \
+        else with_scheduler
+    serve(current_app._get_current_object(), host, port, workers, threads,  # type: ignore[attr-defined]
+          with_scheduler=bool(embedded))
 
 
 def _print_credentials(base_url: str, creds: DemoCredentials) -> None:
@@ -67,7 +74,7 @@ def demo_command(host: str, port: int, instance_path: str | None, no_serve: bool
     creds = seed_demo(app)
     _print_credentials(f"http://{host}:{port}", creds)
     if not no_serve:
-        serve(app, host, port, workers=1, threads=8)
+        serve(app, host, port, workers=1, threads=8, with_scheduler=True)
 
 
 def _demo_secret(instance: Path) -> str:
