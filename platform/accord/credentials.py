@@ -9,14 +9,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "acd_"
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of an unknown-user login close to a known one.
-_DUMMY_HASH = _hasher.hash("accord-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown user's login as slow as a known one's.
+
+    Made on first use, not at import (no work at import time)."""
+    return _hasher.hash("accord-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -27,7 +34,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; spends the same effort when there is no hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -101,7 +101,7 @@ def _date_order(by_id: bool) -> ColumnElement[Any]:
     (SQLite's planner, without statistics, prefers any index that gives the order)."""
     if by_id:
         return func.coalesce(StixObject.date_added, StixObject.date_added)
-    return StixObject.date_added
+    return StixObject.date_added.expression
 
 
 def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID,
