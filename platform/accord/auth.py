@@ -26,6 +26,7 @@ from accord.models.teams import Team
 from accord.models.users import ApiToken, Role, Scope, User
 
 LOGIN_FAILED = "auth.failed"
+MAX_USERNAME = 80  # User.username and AuditEvent.actor_name are String(80)
 
 
 @dataclass
@@ -64,6 +65,9 @@ def _parse_authorization() -> tuple[str | None, str] | None:
         username, sep, secret = decoded.partition(":")
         if not sep:
             raise Unauthorized("Basic credentials must be username:password.")
+        if len(username) > MAX_USERNAME or "\x00" in username:
+            # No account has such a name, and the audit log could not record it.
+            raise Unauthorized("The credentials are not valid.")
         return username, secret
     raise Unauthorized("Use HTTP Basic or Bearer authentication.")
 

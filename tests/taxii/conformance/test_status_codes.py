@@ -44,7 +44,8 @@ def every_endpoint(site: Site) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("authorization", [
     None, basic("ines", "wrong-password"), basic("nobody"), bearer("acc_" + "x" * 40),
-    "Basic !!!not-base64!!!", "Basic " + "aW5lcw==", "Digest username=ines", "Bearer "])
+    "Basic !!!not-base64!!!", "Basic " + "aW5lcw==", "Digest username=ines", "Bearer ",
+    basic("in\x00es"), basic("ines\x00", "x"), basic("\u00e9" * 300)])
 def test_401_without_valid_credentials_everywhere(site: Site, authorization: str | None) -> None:
     """Section 1.6.9: 401 with WWW-Authenticate naming Basic, as a TAXII error."""
     site.app.config.update(LOGIN_FAILURES_PER_USER=1000, LOGIN_FAILURES_PER_ADDRESS=1000)
