@@ -42,6 +42,17 @@ def _create_postgres_database(admin_url: str) -> tuple[str, sa.Engine]:
     return url.set(database=name).render_as_string(hide_password=False), engine
 
 
+def drop_postgres_database(admin_engine: sa.Engine, url: str) -> None:
+    """Drop a database made by :func:`_create_postgres_database`, ending its sessions first."""
+    name = sa.make_url(url).database
+    with admin_engine.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin_engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a fresh database for this test run."""
@@ -51,13 +62,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     url, admin_engine = _create_postgres_database(admin_url)
     yield url
-    name = sa.make_url(url).database
-    with admin_engine.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name})
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin_engine.dispose()
+    drop_postgres_database(admin_engine, url)
 
 
 def app_config(database_url: str, instance: Path, **overrides: Any) -> dict[str, Any]:

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import _create_postgres_database
+from tests.conftest import _create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture
@@ -21,10 +20,4 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
         return
     url, admin_engine = _create_postgres_database(admin_url)
     yield url
-    name = sa.make_url(url).database
-    with admin_engine.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name})
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin_engine.dispose()
+    drop_postgres_database(admin_engine, url)

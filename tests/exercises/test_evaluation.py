@@ -80,6 +80,15 @@ def _act(client: FlaskClient, session: Session, world: World, run: Exercise, use
                    [stixplay.revised(newer, revoked=True)])
 
 
+def assert_met_late_missed(views: list[dict[str, Any]], actions: tuple[str, ...]) -> None:
+    """Lotus acted on time, Baltic late and Andes not at all, for each of ``actions``."""
+    verdicts = {(v["action"], v["team"]): v["verdict"] for v in views}
+    for action in actions:
+        assert verdicts[(action, "Lotus CERT")] == "met", action
+        assert verdicts[(action, "Baltic CERT")] == "late", action
+        assert verdicts[(action, "Andes CERT")] == "missed", action
+
+
 def test_every_evidence_kind_is_judged_met_late_or_missed(
         client: FlaskClient, session: Session, world: World) -> None:
     run = _run(session, world)
@@ -88,12 +97,9 @@ def test_every_evidence_kind_is_judged_met_late_or_missed(
     _act(client, session, world, run, "kristjan")  # Baltic: late; Andes does nothing
     assert api(client, world, "evaluator", "POST", f"/{run.id}/evaluate").status_code == 200
     views = api(client, world, "evaluator", "GET", f"/{run.id}/expectations").json["expectations"]
+    assert_met_late_missed(views, AUTO)
     verdicts = {(v["action"], v["team"]): v["verdict"] for v in views}
-    for action in AUTO:
-        assert verdicts[(action, "Lotus CERT")] == "met", action
-        assert verdicts[(action, "Baltic CERT")] == "late", action
-        assert verdicts[(action, "Andes CERT")] == "missed", action
-        assert verdicts[("judge", "Lotus CERT")] == "pending"
+    assert verdicts[("judge", "Lotus CERT")] == "pending"
     share = next(v for v in views if v["action"] == "share" and v["team"] == "Lotus CERT")
     assert share["evidence"]["type"] == "indicator" and share["evidence_at"] <= share[
         "deadline_at"]

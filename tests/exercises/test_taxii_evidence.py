@@ -20,7 +20,7 @@ from exercises.marking import EXERCISE_MARKING_ID, run_id
 from tests.conftest import LiveServer
 from tests.exercises import stixplay
 from tests.exercises.conftest import World, api
-from tests.exercises.test_evaluation import SEEN, _run
+from tests.exercises.test_evaluation import SEEN, _run, assert_met_late_missed
 from tests.factories import PASSWORD
 
 STIX_ACTIONS = ("share", "sight", "revise", "revoke")
@@ -67,11 +67,7 @@ def test_stix_evidence_over_taxii_is_met_late_or_missed(
 
     assert api(client, world, "evaluator", "POST", f"/{run.id}/evaluate").status_code == 200
     views = api(client, world, "evaluator", "GET", f"/{run.id}/expectations").json["expectations"]
-    verdicts = {(v["action"], v["team"]): v["verdict"] for v in views}
-    for action in STIX_ACTIONS:
-        assert verdicts[(action, "Lotus CERT")] == "met", action
-        assert verdicts[(action, "Baltic CERT")] == "late", action
-        assert verdicts[(action, "Andes CERT")] == "missed", action
+    assert_met_late_missed(views, STIX_ACTIONS)
 
 
 def test_outsider_team_cannot_see_the_exercise_collection(

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from accord.db import utcnow
 from accord.models.scheduling import SchedulerLease
 from tests.conftest import TEST_SECRET
+from tests.scheduler.test_scheduler import wait_for
 
 ACCORD = Path(sys.executable).with_name("accord")
 
@@ -32,15 +32,6 @@ def _free_port() -> int:
 def _lease(session: Session) -> SchedulerLease | None:
     session.expire_all()
     return session.scalar(select(SchedulerLease).where(SchedulerLease.name == "scheduler"))
-
-
-def _wait(condition: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_serve_with_scheduler_holds_the_lease_and_releases_it(
@@ -58,13 +49,13 @@ def test_serve_with_scheduler_holds_the_lease_and_releases_it(
             except requests.RequestException:
                 return False
 
-        assert _wait(ready, 60), (tmp_path / "serve.log").read_text()
+        assert wait_for(ready, 60), (tmp_path / "serve.log").read_text()
 
         def leading() -> bool:
             lease = _lease(session)
             return lease is not None and lease.expires_at > utcnow()
 
-        assert _wait(leading, 30), (tmp_path / "serve.log").read_text()
+        assert wait_for(leading, 30), (tmp_path / "serve.log").read_text()
         holder = _lease(session)
         assert holder is not None
         assert holder.holder.rsplit(":", 1)[1] != str(server.pid)  # a child process, not gunicorn

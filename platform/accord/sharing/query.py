@@ -43,11 +43,10 @@ class ObjectFilter:
 
 
 @dataclass
-class Page:
-    """One page of rows, and whether more follow."""
+class DatedRows:
+    """Rows that carry ``date_added``, with the first and last of them."""
 
     rows: list[Any]
-    more: bool
 
     @property
     def first_added(self) -> datetime | None:
@@ -56,6 +55,13 @@ class Page:
     @property
     def last_added(self) -> datetime | None:
         return self.rows[-1].date_added if self.rows else None
+
+
+@dataclass
+class Page(DatedRows):
+    """One page of rows in ``date_added`` order, and whether more follow."""
+
+    more: bool = False
 
 
 def _version_clause(versions: VersionFilter, by_id: bool = False) -> ColumnElement[bool] | None:

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from accord.errors import BadRequest
 from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.models.users import User
-from accord.sharing.query import ObjectFilter, conditions
+from accord.sharing.query import DatedRows, ObjectFilter, conditions
 from accord.sharing.timestamps import parse_timestamp
 from accord.tlp import ReadAccess, Tlp
 
@@ -127,22 +126,13 @@ def search_conditions(collection_id: uuid.UUID, access: ReadAccess, search: Sear
 
 
 @dataclass
-class ResultPage:
+class ResultPage(DatedRows):
     """One page of matching objects, newest first, and what lies either side of it."""
 
-    rows: list[Any]
-    total: int
+    total: int = 0
     newer: bool = False
     older: bool = False
     summaries: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def first_added(self) -> datetime | None:
-        return self.rows[0].date_added if self.rows else None
-
-    @property
-    def last_added(self) -> datetime | None:
-        return self.rows[-1].date_added if self.rows else None
 
 
 def summary(document: str) -> dict[str, str]:
