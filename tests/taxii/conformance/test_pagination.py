@@ -31,12 +31,12 @@ class Reader:
     writer_done: threading.Event
     seen: list[str] = field(default_factory=list)
     after: str | None = None
-    requests: int = 0
-    requests_while_writing: int = 0
+    calls: int = 0
+    calls_while_writing: int = 0
 
     def _count(self) -> None:
-        self.requests += 1
-        self.requests_while_writing += not self.writer_done.is_set()
+        self.calls += 1
+        self.calls_while_writing += not self.writer_done.is_set()
 
     def page(self, **params: str) -> requests.Response:
         self._count()
@@ -74,7 +74,7 @@ class Reader:
 
     def walk(self, step: Callable[[], bool]) -> None:
         """Page until the writer has finished and a page after that was empty."""
-        while self.requests < MAX_REQUESTS:
+        while self.calls < MAX_REQUESTS:
             finished = self.writer_done.is_set()
             if not step() and finished:
                 return
@@ -131,5 +131,5 @@ def test_readers_see_every_object_once_while_a_writer_posts(site: Site) -> None:
     final = [obj["id"] for obj in site.wire().get(limit="1000").json()["objects"]]
     assert final[:5] == before and sorted(final) == sorted(before + written)
     for reader in readers:
-        assert reader.requests < MAX_REQUESTS and reader.requests_while_writing >= 5
+        assert reader.calls < MAX_REQUESTS and reader.calls_while_writing >= 5
         assert reader.seen == final
