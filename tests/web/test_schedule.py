@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.models.users import Role
 from exercises.models import Exercise, ExerciseState
+from tests.conftest import LiveServer
 from tests.exercises.conftest import import_sample
 from tests.factories import make_team, make_user
+from tests.web.browsing import fits_width
+from tests.web.browsing import sign_in as browser_sign_in
+from tests.web.conftest import screenshot
 from tests.web.helpers import csrf_from, sign_in
 
 START = "2031-03-10T09:00"  # read in Asia/Ho_Chi_Minh (UTC+7): 02:00 UTC
@@ -78,3 +84,26 @@ def test_missing_team_is_shown_in_place_and_analysts_cannot_schedule(app: Flask,
     analyst = app.test_client()
     sign_in(analyst, "lan")
     assert analyst.get("/exercises/schedule/").status_code == 403
+
+
+@pytest.mark.browser
+def test_schedule_form_in_the_browser(page: Page, live_server: LiveServer, session: Session
+                                      ) -> None:
+    scenario_id = _setup(session)
+    browser_sign_in(page, live_server, "coordinator")
+    page.goto(f"{live_server.url}/exercises/")
+    page.get_by_role("link", name="Schedule an exercise").click()
+    page.get_by_label("Scenario").select_option(scenario_id)
+    page.get_by_role("button", name="Choose").click()
+    page.get_by_label("Start (local date and time)").fill(START)
+    page.get_by_label("Time zone of that start").select_option("Asia/Ho_Chi_Minh")
+    for placeholder, team in (("lead", "Lotus CERT"), ("north", "Baltic CERT"),
+                              ("south", "Andes CERT")):
+        page.locator(f"#t-{placeholder}").select_option(team)
+    page.get_by_role("button", name="Preview times").click()
+    preview = page.get_by_role("region", name="Time-zone preview")
+    expect(preview).to_contain_text("Mon 10 Mar 04:00 EET")
+    assert fits_width(page)
+    screenshot(page, "exercise-schedule")
+    page.get_by_role("button", name="Schedule exercise").click()
+    expect(page.locator(".flash-success")).to_have_text("Exercise Harbour Lights drill scheduled.")
