@@ -65,11 +65,16 @@ def _parse_authorization() -> tuple[str | None, str] | None:
         username, sep, secret = decoded.partition(":")
         if not sep:
             raise Unauthorized("Basic credentials must be username:password.")
-        if len(username) > MAX_USERNAME or "\x00" in username:
-            # No account has such a name, and the audit log could not record it.
+        if not possible_username(username):
             raise Unauthorized("The credentials are not valid.")
         return username, secret
     raise Unauthorized("Use HTTP Basic or Bearer authentication.")
+
+
+def possible_username(username: str) -> bool:
+    """False for names no account can have (too long, NUL): refused before any query, since
+    the audit log could not record them and PostgreSQL cannot compare text holding NUL."""
+    return len(username) <= MAX_USERNAME and "\x00" not in username
 
 
 def _recent_failures(session: Session, column: InstrumentedAttribute[str | None],
@@ -88,7 +93,8 @@ def check_rate_limit(session: Session, username: str | None) -> None:
     config = current_app.config
     address = audit.source_address()
     retry = {"Retry-After": str(config["LOGIN_FAILURE_WINDOW_SECONDS"])}
-    if username and _recent_failures(session, AuditEvent.actor_name, username) >= config[
+    if username and possible_username(username) and _recent_failures(
+            session, AuditEvent.actor_name, username) >= config[
         "LOGIN_FAILURES_PER_USER"
     ]:
         raise TooManyRequests(
@@ -153,6 +159,8 @@ def login_with_password(session: Session, username: str, password: str,
 
     Shared by HTTP Basic and the web sign-in form so both count failures the same way.
     """
+    if not possible_username(username):
+        raise Unauthorized("The credentials are not valid.")
     user = session.scalar(select(User).where(User.username == username))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise _fail(username, "wrong username or password")

@@ -58,6 +58,15 @@ def test_wrong_password_is_401_audited_and_rate_limited(app: Flask, session: Ses
         assert "uid" not in state
 
 
+def test_impossible_usernames_are_a_plain_wrong_password(app: Flask, session: Session) -> None:
+    """Names no account can have (over 80 characters, NUL) never reach the database."""
+    client = app.test_client()
+    for name in ("x" * 81, "ali\x00ce"):
+        response = sign_in(client, name, "whatever-password")
+        assert response.status_code == 401
+        assert "Wrong username or password." in response.get_data(as_text=True)
+
+
 def test_service_account_cannot_use_the_form(app: Flask, session: Session) -> None:
     user = make_user(session, role=Role.SERVICE, username="robot")
     set_password(session, user.username, "robot-password-1")
