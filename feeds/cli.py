@@ -51,7 +51,8 @@ settings_options = [
     click.option("--page-size", type=int, help="Objects per page/envelope."),
     click.option("--timeout", type=float, help="Seconds to wait for the remote."),
     click.option("--interval", type=int, help="Run every N seconds."),
-    click.option("--cron", help="Run on a crontab schedule (UTC)."),
+    click.option("--cron", help="Run on a crontab schedule, in ACCORD_SCHEDULER_TIMEZONE "
+                            "(UTC unless set)."),
     click.option("--max-tlp", help="Pull/push TLP limit; list indicator TLP."),
     click.option("--auth", type=click.Choice(["none", "basic", "bearer"])),
     click.option("--username", help="Basic auth user."),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.teams import Team, TrustGroup, trust_group_members
 from accord.models.users import Role, User
-from accord.tlp import ReadAccess, Tlp
+from accord.tlp import ReadAccess
 
 MANAGER_ROLES = frozenset({Role.ADMIN})
 
@@ -89,9 +89,3 @@ def trust_group_peers(session: Session, team: Team) -> list[Team]:
 def is_admin(user: User) -> bool:
     return user.role == Role.ADMIN
 
-
-def clamp_tlp(requested: Tlp, collection: Collection) -> Tlp:
-    """RED grants only make sense on collections that accept RED."""
-    if requested == Tlp.RED and not collection.allows_red:
-        return Tlp.AMBER_STRICT
-    return requested

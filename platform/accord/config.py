@@ -29,7 +29,6 @@ DEFAULTS: dict[str, Any] = {
     "TAXII_API_ROOTS": ["api"],
     "TAXII_DEFAULT_API_ROOT": "api",
     "TAXII_MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
-    "TAXII_SYNC_LIMIT": 10 * 1024 * 1024,
     "TAXII_PAGE_SIZE": 1000,
     "TAXII_DEFAULT_TLP": "amber",
     # Authentication
@@ -98,7 +97,7 @@ def validate(app: Flask) -> list[str]:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["DATABASE_URL"] = _check_database_url(url)
 
-    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE", "TAXII_SYNC_LIMIT"):
+    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"ACCORD_{key} must be a positive integer")
     if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):

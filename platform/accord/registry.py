@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from accord import api, taxii, web
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
+from accord.sharing.demo import seed_demo_indicators
 from exercises.api import bp as exercises_bp
 from exercises.cli import exercise_group
 from exercises.demo import seed_demo_exercise
@@ -28,4 +29,4 @@ CLI_GROUPS: tuple[click.Command, ...] = (*ADMIN_GROUPS, scheduler_command, exerc
 
 # Functions that add a feature's demo content (shared indicators, a sample exercise) after the
 # core demo records exist; each receives the open session.
-DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = (seed_demo_exercise,)
+DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = (seed_demo_indicators, seed_demo_exercise)

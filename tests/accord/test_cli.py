@@ -269,6 +269,15 @@ def test_collection_commands(accord: Invoke, session: Session) -> None:
     assert table[0].split()[:2] == ["TITLE", "KIND"]
 
 
+def test_collection_default_tlp_comes_from_the_hub_setting(accord: Invoke, app: Flask,
+                                                            session: Session) -> None:
+    make_team(session, "CERT-VN")
+    app.config["TAXII_DEFAULT_TLP"] = "green"
+    created = as_json(accord("collection", "create", "Unmarked feed", "--owner", "CERT-VN",
+                             "--json"))
+    assert created["default_tlp"] == "green"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("collection", "create", "New", "--owner", "CERT-XX"), "unknown team 'CERT-XX'"),
     (("collection", "create", "New", "--owner", "CERT-VN", "--alias", "iocs"),

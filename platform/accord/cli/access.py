@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
+from flask import current_app
 
 from accord.cli.output import app_command, emit, json_option, table, unit_of_work
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
@@ -100,17 +101,19 @@ def collection_group() -> None:
 @click.option("--alias", default=None, help="Short name usable instead of the id.")
 @click.option("--kind", type=click.Choice([k.value for k in CollectionKind]), default="sharing",
               show_default=True)
-@click.option("--default-tlp", type=TLP_CHOICES, default="amber", show_default=True,
-              help="TLP of objects that carry no TLP marking.")
+@click.option("--default-tlp", type=TLP_CHOICES, default=None,
+              help="TLP of objects that carry no TLP marking (default: ACCORD_TAXII_DEFAULT_TLP, "
+                   "amber unless set).")
 @click.option("--allow-red", is_flag=True, help="Accept TLP:RED objects.")
 @json_option
 @app_command
 def collection_create(title: str, owner: str, description: str, alias: str | None, kind: str,
-                      default_tlp: str, allow_red: bool, as_json: bool) -> None:
+                      default_tlp: str | None, allow_red: bool, as_json: bool) -> None:
     """Create a collection (its owner team gets read/write)."""
+    level = default_tlp or current_app.config["TAXII_DEFAULT_TLP"]
     with unit_of_work() as session:
         data = collection_json(collections.create_collection(
-            session, title, owner, description, kind, default_tlp, allow_red, alias))
+            session, title, owner, description, kind, level, allow_red, alias))
     emit(as_json, data, f"Created collection {title} ({data['id']})")
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 from accord.app import create_app
 from accord.cli.output import CommandError
@@ -19,7 +20,23 @@ def _make_app() -> Flask:
         raise CommandError(str(exc)) from None
 
 
-cli = FlaskGroup(
+class AccordGroup(FlaskGroup):
+    """Flask's CLI group, but ``--help`` on a misconfigured hub says why in one line.
+
+    (Flask prints a traceback when the app cannot be built while listing commands.)
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except CommandError as exc:
+            click.echo(f"Error: {exc.format_message()} (only these commands work until then)",
+                       err=True)
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+
+cli = AccordGroup(
     create_app=_make_app,
     add_default_commands=False,
     add_version_option=False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from accord.db import get_session
@@ -127,9 +127,10 @@ def collection_list() -> str:
 @admin_only
 def collection_create() -> WerkzeugResponse:
     title = forms.text("title")
+    default_tlp = forms.text("default_tlp") or current_app.config["TAXII_DEFAULT_TLP"]
     return _apply(lambda: collections.create_collection(
         get_session(), title, forms.text("owner"), forms.text("description"),
-        forms.text("kind") or "sharing", forms.text("default_tlp") or "amber",
+        forms.text("kind") or "sharing", default_tlp,
         forms.checked("allows_red"), forms.text("alias") or None),
         f"Collection {title} created.", "web.admin.collection_list")
 
