@@ -10,18 +10,11 @@ from sqlalchemy.orm import Session
 
 from accord.models.users import Role
 from tests.conftest import LiveServer
-from tests.factories import PASSWORD, make_collection, make_grant, make_team, make_user
+from tests.factories import make_collection, make_grant, make_team, make_user
+from tests.web.browsing import sign_in
 from tests.web.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Page, live_server: LiveServer, username: str) -> None:
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_sign_in_and_tokens(page: Page, live_server: LiveServer, session: Session) -> None:
@@ -39,7 +32,7 @@ def test_sign_in_and_tokens(page: Page, live_server: LiveServer, session: Sessio
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
 
-    _sign_in(page, live_server, "linh")
+    sign_in(page, live_server, "linh")
     expect(page.get_by_role("cell", name="FR shared indicators")).to_be_visible()
     expect(page.locator(".tlp-green")).to_have_text("TLP:GREEN")
     screenshot(page, "dashboard")
@@ -69,7 +62,7 @@ def test_admin_pages(page: Page, live_server: LiveServer, session: Session) -> N
     make_user(session, partner, username="kenji")
     collection = make_collection(session, hub, "ASEAN+ sharing")
     make_grant(session, collection, partner, max_tlp="amber+strict")
-    _sign_in(page, live_server, "admin")
+    sign_in(page, live_server, "admin")
 
     page.get_by_role("link", name="Teams").click()
     page.get_by_label("Name", exact=True).fill("CERT-KR")
