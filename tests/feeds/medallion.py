@@ -40,6 +40,12 @@ def ensure_installed() -> Path:
     return executable
 
 
+def _medallion_environment() -> dict[str, str]:
+    """Our environment without ``FLASK_RUN_FROM_CLI``: Flask's CLI (``accord`` commands run
+    in-process by other tests) sets it, and medallion's ``app.run()`` then returns at once."""
+    return {key: value for key, value in os.environ.items() if key != "FLASK_RUN_FROM_CLI"}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -84,8 +90,12 @@ class Medallion:
         self.process = subprocess.Popen(
             [str(ensure_installed()), "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "WARN", str(workdir / "config.json")],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait()
+            stdout=self.log, stderr=subprocess.STDOUT, env=_medallion_environment())
+        try:
+            self._wait()
+        except RuntimeError:
+            self.log.close()
+            raise
 
     def _wait(self) -> None:
         """Wait for medallion to answer (slow to start on a loaded machine); fail if it died."""
