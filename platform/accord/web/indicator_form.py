@@ -16,6 +16,7 @@ from typing import Any
 from accord.errors import BadRequest
 from accord.sharing import values
 from accord.tlp import Tlp
+from accord.web import forms
 
 MAX_VALUE = 2048
 MAX_TEXT = 2000
@@ -74,15 +75,8 @@ def parse_request(form: dict[str, str]) -> IndicatorRequest:
         raise BadRequest("value: enter the IP address, domain, URL or hash to share")
     if len(value) > MAX_VALUE:
         raise BadRequest(f"value: at most {MAX_VALUE} characters")
-    try:
-        tlp = Tlp.parse(form.get("tlp", "") or "amber")
-    except ValueError as exc:
-        raise BadRequest(f"tlp: {exc}") from None
-    until = form.get("valid_until", "").strip()
-    try:
-        valid_until = date.fromisoformat(until) if until else None
-    except ValueError:
-        raise BadRequest(f"valid_until: {until[:40]!r} is not a date (YYYY-MM-DD)") from None
+    tlp = forms.tlp_field(form, "tlp", default="amber") or Tlp.AMBER
+    valid_until = forms.date_field(form, "valid_until")
     name, description = form.get("name", "").strip(), form.get("description", "").strip()
     if len(name) > 250 or len(description) > MAX_TEXT:
         raise BadRequest(f"name/description: at most 250 and {MAX_TEXT} characters")

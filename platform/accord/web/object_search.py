@@ -24,6 +24,7 @@ from accord.models.users import User
 from accord.sharing.query import DatedRows, ObjectFilter, conditions
 from accord.sharing.timestamps import parse_timestamp
 from accord.tlp import ReadAccess, Tlp
+from accord.web import forms
 
 PAGE_SIZE = 50
 MAX_TEXT = 200
@@ -60,34 +61,21 @@ class Search:
         return {key: value for key, value in values.items() if value}
 
 
-def _day(args: Mapping[str, str], name: str) -> date | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"{name}: {raw[:40]!r} is not a date (YYYY-MM-DD)") from None
-
-
 def parse_search(args: Mapping[str, str]) -> Search:
     """The search in the query string; a bad field is a 400 that names it."""
     text = args.get("q", "").strip()
     if len(text) > MAX_TEXT:
         raise BadRequest(f"q: search text is limited to {MAX_TEXT} characters")
     stix_type = args.get("type", "").strip()[:MAX_TYPE]
-    raw_tlp = args.get("tlp", "").strip()
-    try:
-        tlp = Tlp.parse(raw_tlp) if raw_tlp else None
-    except ValueError as exc:
-        raise BadRequest(f"tlp: {exc}") from None
+    tlp = forms.tlp_field(args, "tlp")
     raw_team = args.get("team", "").strip()
     try:
         team = uuid.UUID(raw_team) if raw_team else None
     except ValueError:
         raise BadRequest(f"team: {raw_team[:40]!r} is not a team id") from None
     return Search(text=text, stix_type=stix_type, tlp=tlp, source_team=team,
-                  added_from=_day(args, "from"), added_to=_day(args, "to"))
+                  added_from=forms.date_field(args, "from"),
+                  added_to=forms.date_field(args, "to"))
 
 
 def cursor(args: Mapping[str, str], name: str) -> datetime | None:
