@@ -160,8 +160,10 @@ def test_tampered_or_misplaced_next_is_400(site: Site) -> None:
     """Appendix B: ``next`` is not trusted; a changed or foreign token is refused."""
     site.wire().add(indicator(), indicator())
     token = _next_token(site, "objects/")
-    swapped = token[:-1] + ("A" if token[-1] != "A" else "B")
-    payload, _, signature = token.partition(".")
+    payload, _, signature = token.rpartition(".")
+    # Change the signature's first character: all six of its bits count (the last one's low
+    # bits are base64 padding, so changing it may decode to the same signature).
+    swapped = f"{payload}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
     for bad in (swapped, token + "x", payload, "." + signature, token.upper()):
         assert_taxii_error(site.call("GET", site.path("objects/"), params={"next": bad}), 400)
     for path in ("manifest/", f"objects/{indicator()['id']}/"):
