@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 import accord.models  # noqa: F401  (registers core tables)
 import exercises.models  # noqa: F401
 import feeds.models  # noqa: F401
-from accord import create_app
+from accord.assembly import create_app
 from accord.db import Base, make_engine
 
 config = context.config

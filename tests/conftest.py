@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from accord import create_app
+from accord.assembly import create_app
 from accord.db import Base, database
 from accord.migrate import upgrade
 

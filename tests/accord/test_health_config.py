@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from accord import create_app
+from accord.assembly import create_app
+from accord.assembly.cli import cli
 from accord.cli import main, server
-from accord.cli.main import cli
 from accord.config import ConfigError
 from accord.db import database
 from accord.migrate import upgrade

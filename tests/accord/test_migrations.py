@@ -16,7 +16,7 @@ from flask import Flask
 import accord.models  # noqa: F401  (registers core tables, like migrations/env.py)
 import exercises.models  # noqa: F401
 import feeds.models  # noqa: F401
-from accord import create_app
+from accord.assembly import create_app
 from accord.db import Base, database
 from accord.migrate import NotMigrated, alembic_config, check_migrated, upgrade
 from tests.accord.helpers import accord_env, run

@@ -11,9 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
-from exercises import control, evaluation, library, scenario, scheduling
+from exercises.judging import evaluation
 from exercises.marking import run_id
 from exercises.models import Exercise
+from exercises.runs import control, planning
+from exercises.scenarios import library, scenario_format
 from tests.exercises import stixplay
 from tests.exercises.conftest import PLACEHOLDERS, World, api
 
@@ -53,8 +55,8 @@ AUTO = ("ack", "reply", "decide", "share", "sight", "revise", "revoke")
 
 
 def _run(session: Session, world: World, speed: float = SPEED) -> Exercise:
-    record = library.save(session, scenario.parse(yaml.safe_dump(EVIDENCE_SCENARIO)))
-    run = scheduling.schedule_exercise(session, scheduling.ScheduleRequest(
+    record = library.save(session, scenario_format.parse(yaml.safe_dump(EVIDENCE_SCENARIO)))
+    run = planning.schedule_exercise(session, planning.ScheduleRequest(
         scenario=str(record.id), name="Evidence", start=utcnow(), teams=PLACEHOLDERS,
         speed=speed, rehearsal=True, evaluators=["evaluator"]), world.users["coordinator"])
     control.release_now(session, run, run.injects[0], world.users["coordinator"])

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from accord.db import utcnow
 from accord.scheduler import runner as runner_module
 from accord.scheduler.runner import SchedulerRunner
-from exercises import timers
 from exercises.models import Exercise, ExerciseState, InjectState
+from exercises.runs import job_sync
 from tests.exercises.conftest import World, api, schedule
 
 
@@ -69,7 +69,7 @@ def test_rehearsal_plays_the_whole_scenario_at_speed(scheduler: Callable[[], Non
             assert inject.released_at is not None and inject.released_at >= inject.due_at
             assert inject.due_at == start + timedelta(seconds=inject.offset_seconds / 3600)
             assert (inject.released_at - inject.due_at).total_seconds() < 5
-    assert timers.scheduled_jobs(app, run.id) == {}
+    assert job_sync.scheduled_jobs(app, run.id) == {}
 
 
 def test_injects_missed_while_the_scheduler_was_down_fire_when_it_returns(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.errors import UnprocessableEntity
-from exercises.durations import DurationError, parse_iso
+from exercises.scenarios.durations import DurationError, parse_iso
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -24,8 +24,6 @@ from accord.models.teams import Team
 from accord.models.users import Role, User
 from accord.services import collections, lookup
 from accord.tlp import Tlp
-from exercises import library
-from exercises.durations import parse_iso
 from exercises.models import (
     Exercise,
     ExerciseInject,
@@ -34,6 +32,8 @@ from exercises.models import (
     ExerciseTeam,
     StaffRole,
 )
+from exercises.scenarios import library
+from exercises.scenarios.durations import parse_iso
 
 MAX_SPEED = 3600.0
 PAST_TOLERANCE = timedelta(minutes=1)

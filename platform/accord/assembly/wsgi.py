@@ -1,9 +1,9 @@
-"""WSGI entry point for gunicorn: ``gunicorn 'accord.wsgi:app'``.
+"""WSGI entry point for gunicorn: ``gunicorn 'accord.assembly.wsgi:app'``.
 
 Refuses to start on a database that has not been migrated, with the command to run.
 """
 
-from accord import create_app
+from accord.assembly import create_app
 from accord.db import database
 from accord.migrate import check_migrated
 

@@ -1,4 +1,5 @@
-"""Demo data: three partner CERTs, their people and service accounts, collections and grants.
+"""``accord demo``: three partner CERTs, their people and service accounts, collections and
+grants, then every feature's demo content (shared indicators, a scheduled exercise).
 
 Idempotent: running it on a seeded database only prints the credentials again (tokens are
 re-issued, since only their hashes are stored).
@@ -6,17 +7,23 @@ re-issued, since only their hashes are stored).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord import features
+from accord.assembly import create_app
 from accord.db import job_session
+from accord.migrate import upgrade
 from accord.models.teams import Team
 from accord.models.users import Role
-from accord.registry import DEMO_SEEDERS
 from accord.services import collections, teams, tokens, users
+from accord.serving import serve
 
 DEMO_PASSWORD = "accord-demo-password"
 
@@ -82,7 +89,7 @@ def seed_demo(app: Flask) -> DemoCredentials:
             _seed_directory(session)
             _seed_collections(session)
             session.flush()
-            for seeder in DEMO_SEEDERS:
+            for seeder in features.demo_seeders(app):
                 seeder(session)
         creds.users = [(u, t, r.value) for u, t, r in DEMO_USERS]
         for username, _ in DEMO_SERVICE_ACCOUNTS:
@@ -91,3 +98,51 @@ def seed_demo(app: Flask) -> DemoCredentials:
             creds.tokens.append((username, secret))
     return creds
 
+
+def _print_credentials(base_url: str, creds: DemoCredentials) -> None:
+    click.echo("")
+    click.echo(f"Accord demo hub: {base_url}/")
+    click.echo(f"  TAXII discovery: {base_url}/taxii2/")
+    click.echo(f"  Health:          {base_url}/readyz")
+    click.echo("  Sign in (password for all demo users: " + creds.password + "):")
+    for username, team, role in creds.users:
+        click.echo(f"    {username:<14} {team:<12} {role}")
+    click.echo("  API tokens (Authorization: Bearer ...):")
+    for username, token in creds.tokens:
+        click.echo(f"    {username:<14} {token}")
+    click.echo("")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--instance", "instance_path", default=None,
+              help="Folder for the demo database (default: ./instance).")
+@click.option("--no-serve", is_flag=True, help="Create the demo data and exit.")
+@click.option("--reset", is_flag=True, help="Start from an empty demo database.")
+def demo_command(host: str, port: int, instance_path: str | None, no_serve: bool,
+                 reset: bool) -> None:
+    """Create a demo database with partner teams and shared indicators, then serve it."""
+    instance = Path(instance_path or "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    database_file = instance / "accord-demo.sqlite3"
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database_file}{suffix}").unlink(missing_ok=True)
+    app = create_app({"ENV": "demo", "INSTANCE_PATH": str(instance),
+                      "DATABASE_URL": f"sqlite:///{database_file}",
+                      "SECRET_KEY": _demo_secret(instance)})
+    upgrade(app)
+    creds = seed_demo(app)
+    _print_credentials(f"http://{host}:{port}", creds)
+    if not no_serve:
+        serve(app, host, port, workers=1, threads=8, with_scheduler=True)
+
+
+def _demo_secret(instance: Path) -> str:
+    """A per-instance secret so demo sessions survive restarts (demo mode only)."""
+    path = instance / "demo-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

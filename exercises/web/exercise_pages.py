@@ -1,8 +1,9 @@
 """Exercise pages: the list, EXCON's live console and the player inbox.
 
-Access, control and play go through ``exercises.access``, ``exercises.control`` and
-``exercises.play`` exactly as the JSON API does; the page only renders their views. The live
-region refreshes itself by polling ``/live`` (static/poll.js, no inline script).
+Access, control and play go through ``exercises.access``, ``exercises.runs.control`` and
+``exercises.runs.play`` exactly as the JSON API does; the page only renders their
+presenters. The live region refreshes itself by polling ``/live`` (static/poll.js, no inline
+script).
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ from accord.errors import AccordError, BadRequest
 from accord.models.users import User
 from accord.web import forms
 from accord.web.sessions import current_user, login_required
-from exercises import access, control, evaluation, play, reports, scheduling, timers, views
+from exercises import access, reports
+from exercises.api import presenters
 from exercises.api.runs import INJECT_ACTIONS
+from exercises.judging import evaluation
 from exercises.models import Exercise, Verdict
 from exercises.reports import data as report_data
+from exercises.runs import control, job_sync, planning, play
 
-bp = Blueprint("exercises", __name__, url_prefix="/exercises")
+bp = Blueprint("exercises", __name__, url_prefix="/exercises", template_folder="templates")
 
 RUN_ACTIONS: dict[str, Callable[[Session, Exercise, User], Any]] = {
     "pause": control.pause,
@@ -50,7 +54,7 @@ def _context(run: Exercise) -> dict[str, Any]:
     team = None if viewer else access.require_player(run, user)
     return {
         "run": run,
-        "status": views.status(db, run) if viewer else views.summary(run),
+        "status": presenters.status(db, run) if viewer else presenters.summary(run),
         "controller": access.is_controller(run, user),
         "judge": access.is_judge(run, user),
         "verdicts": [verdict.value for verdict in Verdict if verdict != Verdict.PENDING],
@@ -84,7 +88,7 @@ def live(ref: str) -> str:
 def _done(run: Exercise, message: str, sync: bool) -> WerkzeugResponse:
     get_session().commit()
     if sync:
-        timers.sync_jobs(current_app, run.id)
+        job_sync.sync_jobs(current_app, run.id)
     flash(message, "success")
     return redirect(url_for("web.exercises.show", ref=str(run.id)), code=303)
 
@@ -121,7 +125,7 @@ def inject_action(ref: str, key: str, action: str) -> WerkzeugResponse:
     try:
         if action not in INJECT_ACTIONS:
             raise BadRequest(f"action: {action!r} is not one of {', '.join(INJECT_ACTIONS)}")
-        INJECT_ACTIONS[action](db, run, scheduling.find_inject(run, key), user)
+        INJECT_ACTIONS[action](db, run, planning.find_inject(run, key), user)
     except AccordError as exc:
         return _failed(ref, exc)
     return _done(run, f"Inject {key}: {action} done.", sync=True)
@@ -135,7 +139,7 @@ def respond(ref: str, key: str) -> WerkzeugResponse:
     run = access.load(db, ref)
     team = access.require_player(run, user)
     try:
-        inject = scheduling.find_inject(run, key)
+        inject = planning.find_inject(run, key)
         if forms.text("kind") == "acknowledge":
             play.acknowledge(db, run, inject, team, user)
         else:

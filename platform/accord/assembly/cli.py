@@ -1,4 +1,5 @@
-"""The ``accord`` command: the Flask CLI with Accord's commands (also ``flask --app accord``)."""
+"""The ``accord`` command: the Flask CLI with every feature's commands
+(also ``flask --app accord.assembly``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
-from accord.app import create_app
+from accord.assembly import create_app
+from accord.assembly.demo import demo_command
 from accord.cli.output import CommandError
-from accord.cli.server import demo_command, serve_command
+from accord.cli.server import serve_command
 from accord.config import ConfigError
 
 

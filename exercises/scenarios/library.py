@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from accord import audit
 from accord.errors import Conflict, NotFound
 from accord.models.users import User
-from exercises import csv_import, scenario
 from exercises.models import Scenario
+from exercises.scenarios import csv_import, scenario_format
 
 
 def load_document(text: str, fmt: str, header: dict[str, Any] | None = None,
@@ -21,7 +21,7 @@ def load_document(text: str, fmt: str, header: dict[str, Any] | None = None,
     """Validate ``text`` (yaml, json or csv) into a normalised document; raise ScenarioInvalid."""
     if fmt == "csv":
         return csv_import.convert(text, header, title)
-    return scenario.parse(text, fmt)
+    return scenario_format.parse(text, fmt)
 
 
 def save(session: Session, document: dict[str, Any], fmt: str = "yaml",
@@ -67,7 +67,7 @@ def list_scenarios(session: Session) -> list[Scenario]:
 
 
 def summary(record: Scenario) -> dict[str, Any]:
-    """What lists show about a scenario."""
+    """What lists show about a scenario_format."""
     document = record.document
     return {
         "id": str(record.id),
@@ -85,7 +85,7 @@ SAMPLES = ("harbour-lights", "cable-cut")
 
 
 def sample_text(name: str) -> str:
-    """The YAML text of a bundled sample scenario."""
+    """The YAML text of a bundled sample scenario_format."""
     if name not in SAMPLES:
         raise NotFound(f"unknown sample {name!r}; samples: {', '.join(SAMPLES)}")
     return (resources.files("exercises") / "samples" / f"{name}.yaml").read_text("utf-8")

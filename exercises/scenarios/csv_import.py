@@ -16,9 +16,9 @@ import io
 import re
 from typing import Any
 
-from exercises import scenario
-from exercises.checking import Problem, ScenarioInvalid
-from exercises.durations import DurationError, parse_offset, to_iso
+from exercises.scenarios import scenario_format
+from exercises.scenarios.checking import Problem, ScenarioInvalid
+from exercises.scenarios.durations import DurationError, parse_offset, to_iso
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "inject_id", "inject", "seq", "seq no", "number"),
@@ -177,7 +177,7 @@ def convert(text: str, header: dict[str, Any] | None = None, title: str = "Impor
         lines.append(line)
     data = dict(header) if header else _derived_header(injects, title)
     data["injects"] = injects
-    document, found = scenario.validate(data)
+    document, found = scenario_format.validate(data)
     problems += [_relocate(problem, lines) for problem in found]
     if problems:
         raise ScenarioInvalid(problems)

@@ -1,7 +1,7 @@
 """The scenario library: list and upload (YAML, JSON or CSV MSEL), problems shown in place.
 
-Validation and storage are ``exercises.library``'s; this page only reads the upload and shows
-each problem with its path or line, as the JSON API reports them.
+Validation and storage are ``exercises.scenarios.library``'s; this page only reads the upload
+and shows each problem with its path or line, as the JSON API reports them.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from accord.errors import AccordError, BadRequest
 from accord.models.users import Role
 from accord.web import forms
 from accord.web.sessions import current_user, role_required
-from exercises import library, scenario
-from exercises.checking import ScenarioInvalid
+from exercises.scenarios import library, scenario_format
+from exercises.scenarios.checking import ScenarioInvalid
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 authors = role_required(Role.COORDINATOR)
@@ -36,7 +36,7 @@ def _upload() -> tuple[str, str]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadRequest("file: choose a scenario file (.yaml, .json or .csv)")
-    fmt = scenario.detect_format(upload.filename, upload.mimetype or "")
+    fmt = scenario_format.detect_format(upload.filename, upload.mimetype or "")
     if fmt not in ("yaml", "json", "csv"):
         raise BadRequest(f"file: {upload.filename!r} is not .yaml, .json or .csv")
     try:

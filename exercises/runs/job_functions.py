@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from accord.db import job_session, utcnow
 from accord.errors import Conflict
 from accord.scheduler.jobs import job_app
-from exercises import control, delivery, timers
 from exercises.models import Exercise, ExerciseInject, ExerciseState, InjectState
+from exercises.runs import control, delivery, job_sync
 
 log = logging.getLogger("accord.exercises")
 EARLY_TOLERANCE = timedelta(seconds=1)
@@ -50,7 +50,7 @@ def fire_inject(exercise_id: str, inject_key: str) -> None:
     app = job_app()
     with job_session(app) as session:
         exercise = session.get(Exercise, uuid.UUID(exercise_id))
-        if exercise is None or exercise.state not in timers.ACTIVE:
+        if exercise is None or exercise.state not in job_sync.ACTIVE:
             return
         inject = next((i for i in exercise.injects if i.key == inject_key), None)
         if inject is None or inject.state != InjectState.PENDING or inject.held:

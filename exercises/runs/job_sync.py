@@ -3,7 +3,7 @@
 The database is the truth about an exercise (state, due times, holds); :func:`sync_jobs` makes
 the shared APScheduler job store match it: a start job, one job per inject still to release
 and an end job. Services change rows and commit; callers then sync. A job that fires against
-stale state does nothing (see :mod:`exercises.jobs`), so the order never matters.
+stale state does nothing (see :mod:`exercises.runs.job_functions`), so the order never matters.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from accord.db import database
@@ -24,6 +24,7 @@ from accord.scheduler.jobs import JOB_DEFAULTS, JOBSTORE_TABLE
 from exercises.models import Exercise, ExerciseState, InjectState
 
 ACTIVE = (ExerciseState.SCHEDULED, ExerciseState.RUNNING)
+JOBS = "exercises.runs.job_functions"  # the module APScheduler imports the job functions from
 
 
 def job_prefix(exercise_id: uuid.UUID | str) -> str:
@@ -36,13 +37,13 @@ def desired_jobs(exercise: Exercise) -> dict[str, tuple[str, list[str], datetime
     ident = str(exercise.id)
     wanted: dict[str, tuple[str, list[str], datetime]] = {}
     if exercise.state == ExerciseState.SCHEDULED:
-        wanted[prefix + "start"] = ("exercises.jobs:start_exercise", [ident], exercise.start_at)
+        wanted[prefix + "start"] = (f"{JOBS}:start_exercise", [ident], exercise.start_at)
     if exercise.state in ACTIVE:
         for inject in exercise.injects:
             if inject.state == InjectState.PENDING and not inject.held:
                 wanted[prefix + "inject:" + inject.key] = (
-                    "exercises.jobs:fire_inject", [ident, inject.key], inject.due_at)
-        wanted[prefix + "end"] = ("exercises.jobs:close_exercise", [ident], exercise.end_at)
+                    f"{JOBS}:fire_inject", [ident, inject.key], inject.due_at)
+        wanted[prefix + "end"] = (f"{JOBS}:close_exercise", [ident], exercise.end_at)
     return wanted
 
 
@@ -87,6 +88,21 @@ def sync_engine_jobs(engine: Engine, exercise_id: uuid.UUID | str) -> dict[str, 
                               replace_existing=True)
             result[job_id] = run_at
     return result
+
+
+def resync_active(app: Flask) -> None:
+    """Bring every unfinished run's jobs back in step (a new leader's first step).
+
+    A release rolled back by a crash has used up its one-shot job; an upgrade may have renamed
+    job functions. Re-syncing from the database recreates what is missing, and a job whose
+    time has passed runs at once (``misfire_grace_time=None``).
+    """
+    engine = database(app).engine
+    with Session(engine) as session:
+        ids = list(session.scalars(
+            select(Exercise.id).where(Exercise.state.in_((*ACTIVE, ExerciseState.PAUSED)))))
+    for exercise_id in ids:
+        sync_engine_jobs(engine, exercise_id)
 
 
 def scheduled_jobs(app: Flask, exercise_id: uuid.UUID | str) -> dict[str, datetime | None]:

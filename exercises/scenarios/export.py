@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from exercises.scenario import DEFAULT_SCALE
+from exercises.scenarios.scenario_format import DEFAULT_SCALE
 
 
 def _literal_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:

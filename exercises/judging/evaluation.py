@@ -21,9 +21,9 @@ from accord import audit
 from accord.db import utcnow
 from accord.errors import BadRequest, Conflict, NotFound
 from accord.models.users import User
-from exercises.evidence import EvidenceIndex
+from exercises.judging.evidence import EvidenceIndex
 from exercises.models import Exercise, ExerciseInject, ExpectationResult, Verdict
-from exercises.scheduling import inject_spec
+from exercises.runs.planning import inject_spec
 
 MANUAL_VERDICTS = (Verdict.MET, Verdict.PARTIALLY_MET, Verdict.NOT_MET, Verdict.NOT_OBSERVED)
 OVERRIDE_VERDICTS = (Verdict.MET, Verdict.LATE, Verdict.MISSED, Verdict.PARTIALLY_MET,

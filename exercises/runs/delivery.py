@@ -23,7 +23,6 @@ from accord.errors import Conflict
 from accord.models.collections import Collection
 from accord.models.users import User
 from accord.tlp import Tlp
-from exercises import publish
 from exercises.marking import EXERCISE_STATEMENT, prepare
 from exercises.models import (
     Exercise,
@@ -35,7 +34,8 @@ from exercises.models import (
     InjectState,
     Verdict,
 )
-from exercises.scheduling import audience, inject_spec, scaled
+from exercises.runs import publish
+from exercises.runs.planning import audience, inject_spec, scaled
 
 log = logging.getLogger("accord.exercises")
 WEBHOOK_TIMEOUT = 5.0

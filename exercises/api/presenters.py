@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from exercises import evaluation
-from exercises.durations import clock, to_iso
+from exercises.judging import evaluation
 from exercises.models import Exercise, ExerciseInject
-from exercises.scheduling import inject_spec, local_iso
+from exercises.runs.planning import inject_spec, local_iso
+from exercises.scenarios.durations import clock, to_iso
 
 
 def _iso(moment: datetime | None) -> str | None:

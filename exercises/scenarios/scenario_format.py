@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 from accord.tlp import Tlp
-from exercises import scenario_injects
-from exercises.checking import Checker, Problem, ScenarioInvalid, join
-from exercises.durations import parse_iso
+from exercises.scenarios import injects
+from exercises.scenarios.checking import Checker, Problem, ScenarioInvalid, join
+from exercises.scenarios.durations import parse_iso
 
 FORMAT = "accord-exercise/1"
 DEFAULT_SCALE = [
@@ -143,7 +143,7 @@ def validate(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     document["rating_scale"] = _rating_scale(check, root.get("rating_scale"))
     document["objectives"] = _objectives(check, root.get("objectives"))
     document["teams"] = _teams(check, root.get("teams"))
-    document["injects"] = scenario_injects.check_injects(check, root.get("injects"))
+    document["injects"] = injects.check_injects(check, root.get("injects"))
     if document["duration"] and document["injects"]:
         last = max(parse_iso(i["offset"]) for i in document["injects"] if i.get("offset"))
         if parse_iso(document["duration"]) < last:

@@ -2,7 +2,7 @@
 
 The form posts to itself: *Preview* shows the start and every inject's planned time in each
 mapped team's own time zone; *Schedule* creates the run through
-``exercises.scheduling.schedule_exercise``, exactly as the JSON API does.
+``exercises.runs.planning.schedule_exercise``, exactly as the JSON API does.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from accord.services import teams as team_service
 from accord.services import users as user_service
 from accord.web import forms
 from accord.web.sessions import current_user, role_required
-from exercises import library, scheduling, timers
-from exercises.durations import parse_iso
 from exercises.models import Scenario
+from exercises.runs import job_sync, planning
+from exercises.scenarios import library
+from exercises.scenarios.durations import parse_iso
 
 bp = Blueprint("schedule", __name__, url_prefix="/exercises/schedule")
 coordinators = role_required(Role.COORDINATOR)
@@ -47,7 +48,7 @@ def _scenario(ref: str) -> Scenario | None:
     return library.find(get_session(), ref) if ref else None
 
 
-def _request(record: Scenario) -> scheduling.ScheduleRequest:
+def _request(record: Scenario) -> planning.ScheduleRequest:
     """The schedule request the form describes; a bad field is a 400 naming it."""
     placeholders = [team["id"] for team in record.document["teams"]]
     mapping = {p: forms.text(f"team-{p}") for p in placeholders}
@@ -55,9 +56,9 @@ def _request(record: Scenario) -> scheduling.ScheduleRequest:
     if missing:
         raise BadRequest(f"teams: choose a team for {', '.join(missing)}")
     rehearsal = forms.checked("rehearsal")
-    return scheduling.ScheduleRequest(
+    return planning.ScheduleRequest(
         scenario=str(record.id), name=forms.text("name"),
-        start=scheduling.parse_start(forms.text("start"), forms.text("timezone") or "UTC"),
+        start=planning.parse_start(forms.text("start"), forms.text("timezone") or "UTC"),
         teams=mapping, speed=(forms.optional_float("speed") or 1.0) if rehearsal else 1.0,
         rehearsal=rehearsal, evaluators=request.form.getlist("evaluators"),
         observers=request.form.getlist("observers"))
@@ -68,7 +69,7 @@ def _local(moment: datetime, team: Team) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %H:%M %Z")
 
 
-def preview(record: Scenario, plan: scheduling.ScheduleRequest) -> list[PreviewRow]:
+def preview(record: Scenario, plan: planning.ScheduleRequest) -> list[PreviewRow]:
     """Start and each inject's planned time, in UTC and in every mapped team's time zone."""
     session = get_session()
     mapped = [lookup.team(session, name) for name in plan.teams.values()]
@@ -112,13 +113,13 @@ def submit() -> tuple[str, int] | WerkzeugResponse:
         plan = _request(record)
         if forms.text("intent") != "schedule":
             return _page(record, preview(record, plan))
-        run = scheduling.schedule_exercise(db, plan, current_user())
+        run = planning.schedule_exercise(db, plan, current_user())
     except AccordError as exc:
         db.rollback()
         forms.flash_error(exc)
         return _page(record, status=exc.status)
     db.commit()
-    timers.sync_jobs(current_app, run.id)
+    job_sync.sync_jobs(current_app, run.id)
     flash(f"Exercise {run.name} scheduled.", "success")
     return redirect(url_for("web.exercises.show", ref=str(run.id)), code=303)
 

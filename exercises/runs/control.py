@@ -1,7 +1,7 @@
 """Live control of a run by EXCON: pause, resume, release now, hold, skip, cancel, ENDEX.
 
 Each function changes rows only; the caller commits and then calls
-:func:`exercises.timers.sync_jobs` so the scheduler follows. Pausing stops the clock: on
+:func:`exercises.runs.job_sync.sync_jobs` so the scheduler follows. Pausing stops the clock: on
 resume every inject not yet released, the end of play and every open deadline move later by the
 length of the pause (OpenAEV's pause semantics, IcebergTTX's pause-aware countdown).
 """
@@ -17,7 +17,7 @@ from accord import audit
 from accord.db import utcnow
 from accord.errors import Conflict
 from accord.models.users import User
-from exercises import delivery, evaluation
+from exercises.judging import evaluation
 from exercises.models import (
     Exercise,
     ExerciseInject,
@@ -25,6 +25,7 @@ from exercises.models import (
     ExpectationResult,
     InjectState,
 )
+from exercises.runs import delivery
 
 FINISHED = (ExerciseState.COMPLETED, ExerciseState.CANCELLED)
 

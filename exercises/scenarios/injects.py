@@ -9,7 +9,7 @@ from typing import Any
 import stix2
 from stix2.exceptions import STIXError
 
-from exercises.checking import Checker, join
+from exercises.scenarios.checking import Checker, join
 
 CHANNELS = ("inbox", "taxii", "webhook")
 EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual")

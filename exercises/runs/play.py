@@ -25,7 +25,7 @@ from exercises.models import (
     ExpectationResult,
     InjectState,
 )
-from exercises.scheduling import inject_spec, local_iso
+from exercises.runs.planning import inject_spec, local_iso
 
 OPEN_FOR_PLAY = (ExerciseState.RUNNING, ExerciseState.PAUSED)
 MAX_TEXT = 20000
