@@ -16,8 +16,8 @@ from exercises import access
 from exercises.api import presenters
 from exercises.api.common import body, bp, caller, commit_and_sync, exercise, session, text_field
 from exercises.judging import evaluation
-from exercises.models import Exercise, ExerciseInject
-from exercises.runs import control, planning
+from exercises.models import Exercise
+from exercises.runs import actions, control, planning
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[str, str]:
@@ -87,26 +87,20 @@ def _control(ref: str, action: Callable[[Session, Exercise, User], Any]) -> Resp
     return jsonify(presenters.status(session(), run))
 
 
-@bp.post("/<ref>/pause")
-def pause(ref: str) -> ResponseReturnValue:
-    return _control(ref, control.pause)
-
-
-@bp.post("/<ref>/resume")
-def resume(ref: str) -> ResponseReturnValue:
-    return _control(ref, control.resume)
-
-
 @bp.post("/<ref>/cancel")
 def cancel(ref: str) -> ResponseReturnValue:
+    """Cancel the run, with an optional ``reason``."""
     reason = text_field(body(), "reason")
     return _control(ref, lambda s, run, user: control.cancel(s, run, user, reason))
 
 
-@bp.post("/<ref>/complete")
-def complete(ref: str) -> ResponseReturnValue:
-    """ENDEX now."""
-    return _control(ref, control.complete)
+WITHOUT_BODY = ", ".join(name for name in actions.RUN_ACTIONS if name != "cancel")
+
+
+@bp.post(f"/<ref>/<any({WITHOUT_BODY}):action>")
+def run_action(ref: str, action: str) -> ResponseReturnValue:
+    """Pause, resume or complete (ENDEX now) the run (EXCON only)."""
+    return _control(ref, actions.run_action(action).apply)
 
 
 @bp.post("/<ref>/evaluate")
@@ -119,22 +113,13 @@ def evaluate(ref: str) -> ResponseReturnValue:
     return jsonify(verdicts=counts)
 
 
-INJECT_ACTIONS: dict[str, Callable[[Session, Exercise, ExerciseInject, User], Any]] = {
-    "release": control.release_now,
-    "hold": control.hold,
-    "unhold": control.unhold,
-    "skip": control.skip,
-}
-
-
 @bp.post("/<ref>/injects/<key>/<action>")
 def inject_action(ref: str, key: str, action: str) -> ResponseReturnValue:
     """``release`` now, ``hold`` for manual release, ``unhold``, or ``skip`` one inject."""
     run = exercise(ref)
     access.require_control(run, caller().user)
-    if action not in INJECT_ACTIONS:
-        raise BadRequest(f"action: {action!r} is not one of {', '.join(INJECT_ACTIONS)}")
+    apply = actions.inject_action(action).apply
     inject = planning.find_inject(run, key)
-    INJECT_ACTIONS[action](session(), run, inject, caller().user)
+    apply(session(), run, inject, caller().user)
     commit_and_sync(run)
     return jsonify(presenters.inject_view(run, inject))

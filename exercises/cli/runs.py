@@ -11,7 +11,8 @@ from accord.cli.output import app_command, emit, json_option, table, unit_of_wor
 from exercises import access
 from exercises.api import presenters
 from exercises.cli.group import actor, as_option, exercise_group, pairs, sync
-from exercises.runs import control, planning
+from exercises.runs import planning
+from exercises.runs.actions import INJECT_ACTIONS, RUN_ACTIONS
 from exercises.scenarios.durations import human
 
 
@@ -125,11 +126,7 @@ def _inject_command(name: str, action: Callable[..., Any], doc: str) -> None:
         _control(ref, as_user, as_json, act)
 
 
-_run_command("pause", control.pause, "Pause the clock; later injects shift by the pause.")
-_run_command("resume", control.resume, "Resume a paused exercise.")
-_run_command("cancel", control.cancel, "Cancel the exercise; nothing more is released.")
-_run_command("end", control.complete, "ENDEX now: close play and finalise automatic verdicts.")
-_inject_command("release", control.release_now, "Release an inject now (even if held).")
-_inject_command("hold", control.hold, "Hold an inject for manual release.")
-_inject_command("unhold", control.unhold, "Return a held inject to the schedule.")
-_inject_command("skip", control.skip, "Skip an inject in this run.")
+for _action in RUN_ACTIONS.values():
+    _run_command(_action.command, _action.apply, _action.summary)
+for _inject_action in INJECT_ACTIONS.values():
+    _inject_command(_inject_action.name, _inject_action.apply, _inject_action.summary)

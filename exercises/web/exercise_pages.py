@@ -8,7 +8,6 @@ script).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -21,31 +20,21 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from accord import audit
 from accord.db import get_session
 from accord.errors import AccordError, BadRequest
-from accord.models.users import User
 from accord.web import forms
 from accord.web.sessions import current_user, login_required
 from exercises import access, reports
 from exercises.api import presenters
-from exercises.api.runs import INJECT_ACTIONS
 from exercises.judging import evaluation
 from exercises.models import Exercise, Verdict
 from exercises.reports import data as report_data
-from exercises.runs import control, job_sync, planning, play
+from exercises.runs import actions, job_sync, planning, play
 
 bp = Blueprint("exercises", __name__, url_prefix="/exercises", template_folder="templates")
-
-RUN_ACTIONS: dict[str, Callable[[Session, Exercise, User], Any]] = {
-    "pause": control.pause,
-    "resume": control.resume,
-    "complete": control.complete,
-}
-
 
 def _context(run: Exercise) -> dict[str, Any]:
     """What the exercise page shows this user: the console for staff, the inbox for players."""
@@ -107,9 +96,7 @@ def run_action(ref: str, action: str) -> WerkzeugResponse:
     run = access.load(db, ref)
     access.require_control(run, user)
     try:
-        if action not in RUN_ACTIONS:
-            raise BadRequest(f"action: {action!r} is not one of {', '.join(RUN_ACTIONS)}")
-        RUN_ACTIONS[action](db, run, user)
+        actions.run_action(action).apply(db, run, user)
     except AccordError as exc:
         return _failed(ref, exc)
     return _done(run, f"Exercise {action} done.", sync=True)
@@ -123,9 +110,7 @@ def inject_action(ref: str, key: str, action: str) -> WerkzeugResponse:
     run = access.load(db, ref)
     access.require_control(run, user)
     try:
-        if action not in INJECT_ACTIONS:
-            raise BadRequest(f"action: {action!r} is not one of {', '.join(INJECT_ACTIONS)}")
-        INJECT_ACTIONS[action](db, run, planning.find_inject(run, key), user)
+        actions.inject_action(action).apply(db, run, planning.find_inject(run, key), user)
     except AccordError as exc:
         return _failed(ref, exc)
     return _done(run, f"Inject {key}: {action} done.", sync=True)

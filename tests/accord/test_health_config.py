@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from accord.assembly import cli as main
 from accord.assembly import create_app
 from accord.assembly.cli import cli
-from accord.cli import main, server
+from accord.cli import server
 from accord.config import ConfigError
 from accord.db import database
 from accord.migrate import upgrade

@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from accord import audit
+from accord import audit, authz
 from accord.db import get_session, utcnow
-from accord.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.sharing.ingest import add_objects
 from accord.sharing.query import ObjectFilter, Page, conditions, read_page
@@ -192,8 +192,7 @@ def delete_object(api_root: str, collection_id: str, object_id: str) -> Response
     """
     session = get_session()
     access = collection_access(session, api_root, collection_id)
-    if not (access.grant.can_read and access.grant.can_write):
-        raise Forbidden("Deleting needs both read and write access to this collection.")
+    authz.require_delete(access.principal.user, access.grant, ())
     access.require_write()
     filters = params.object_filter(request.args, fixed_id=object_id)
     if "match[version]" not in request.args:
@@ -204,8 +203,7 @@ def delete_object(api_root: str, collection_id: str, object_id: str) -> Response
     if not rows:
         raise NotFound(f"No object {object_id[:120]!r} in this collection.")
     user = access.principal.user
-    if user.role.value != "admin" and any(team != user.team_id for _, team in rows):
-        raise Forbidden("Only the team that shared this object may delete it.")
+    authz.require_delete(user, access.grant, (team for _, team in rows))
     session.execute(delete(StixObject).where(StixObject.pk.in_([pk for pk, _ in rows])))
     _restore_latest(session, access, object_id)
     audit.record(session, "taxii.delete", actor=user, target_type="stix_object",
