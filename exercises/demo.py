@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.db import utcnow
 from accord.models.teams import Team
 from accord.models.users import User
 from exercises.runs import job_sync, planning
@@ -29,7 +30,7 @@ def seed_demo_exercise(session: Session) -> None:
     document = scenario_format.parse(library.sample_text("harbour-lights"))
     record = library.save(session, document, "yaml", coordinator)
     zone = ZoneInfo(teams[0].timezone)
-    tomorrow = datetime.now(zone).date() + timedelta(days=1)
+    tomorrow = utcnow().astimezone(zone).date() + timedelta(days=1)
     request = planning.ScheduleRequest(
         scenario=str(record.id), name=f"{document['title']} (demo)",
         start=datetime.combine(tomorrow, time(9, 0), tzinfo=zone),

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
+from accord import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -39,8 +41,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Current time, timezone-aware UTC, microsecond precision."""
-    return datetime.now(UTC)
+    """Current time, timezone-aware UTC, microsecond precision, from the hub's clock."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from accord.clock import ManualClock
 from accord.db import utcnow
 from exercises.models import Exercise, ExpectationResult
 from exercises.runs import job_functions, job_sync
@@ -28,7 +28,8 @@ def _due(session: Session, run: Exercise) -> dict[str, object]:
 
 
 def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: FlaskClient,
-                                                   session: Session, world: World) -> None:
+                                                   session: Session, world: World,
+                                                   clock: ManualClock) -> None:
     run = _running(session, world, bound_app)
     assert run.state.value == "running" and run.started_at is not None
     released = api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-01/release")
@@ -41,7 +42,7 @@ def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: Fla
     paused = api(client, world, "coordinator", "POST", f"/{run.id}/pause")
     assert paused.status_code == 200 and paused.json["state"] == "paused"
     assert set(job_sync.scheduled_jobs(bound_app, run.id)) == set()  # nothing fires while paused
-    time.sleep(0.6)
+    clock.advance(seconds=0.6)
     resumed = api(client, world, "coordinator", "POST", f"/{run.id}/resume")
     assert resumed.status_code == 200 and resumed.json["state"] == "running"
     assert resumed.json["paused_seconds"] >= 0.6
@@ -143,12 +144,13 @@ def test_cli_controls_a_run(bound_app: Flask, session: Session, world: World) ->
 
 
 def test_an_inject_released_during_a_pause_keeps_its_full_deadline(
-        bound_app: Flask, client: FlaskClient, session: Session, world: World) -> None:
+        bound_app: Flask, client: FlaskClient, session: Session, world: World,
+        clock: ManualClock) -> None:
     run = _running(session, world, bound_app)
     api(client, world, "coordinator", "POST", f"/{run.id}/pause")
-    time.sleep(0.3)
+    clock.advance(seconds=0.3)
     api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-02/release")
-    time.sleep(0.3)
+    clock.advance(seconds=0.3)
     api(client, world, "coordinator", "POST", f"/{run.id}/resume")
     session.expire_all()
     result = session.query(ExpectationResult).filter_by(action_key="share-c2").one()

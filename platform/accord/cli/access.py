@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from accord.cli.output import app_command, emit, json_option, table, unit_of_work
+from accord.db import utcnow
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.services import collections, tokens
 from accord.tlp import Tlp
@@ -65,7 +66,7 @@ def token_list(username: str | None, as_json: bool) -> None:
         if row["revoked_at"]:
             return "revoked"
         expires = row["expires_at"]
-        now = datetime.now().astimezone()
+        now = utcnow()
         if isinstance(expires, str) and datetime.fromisoformat(expires) <= now:
             return "expired"
         return "active"
