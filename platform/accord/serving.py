@@ -11,7 +11,7 @@ from accord.db import database
 from accord.scheduler.embedded import EmbeddedScheduler
 
 
-class HubServer(BaseApplication):
+class HubServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     """A gunicorn application serving an already-built Flask app."""
 
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:

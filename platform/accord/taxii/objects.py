@@ -15,7 +15,7 @@ from accord.db import get_session, utcnow
 from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.sharing.ingest import add_objects
-from accord.sharing.query import ObjectFilter, Page, conditions, read_page
+from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
 from accord.sharing.timestamps import format_timestamp
 from accord.taxii import cursor, params
 from accord.taxii.access import CollectionAccess, collection_access
@@ -197,7 +197,7 @@ def delete_object(api_root: str, collection_id: str, object_id: str) -> Response
     filters = params.object_filter(request.args, fixed_id=object_id)
     if "match[version]" not in request.args:
         filters = ObjectFilter(ids=filters.ids, spec_versions=filters.spec_versions,
-                               versions=params.VersionFilter(all=True))
+                               versions=VersionFilter(all=True))
     where = and_(*conditions(access.collection.id, access.read_access(), filters))
     rows = list(session.execute(select(StixObject.pk, StixObject.source_team_id).where(where)))
     if not rows:
