@@ -22,7 +22,8 @@ ENTRY_POINTS = {"accord.__main__", "accord.assembly.wsgi"}
 
 def all_modules() -> list[str]:
     names = {".".join(p.relative_to(base).with_suffix("").parts).removesuffix(".__init__")
-             for base, package in PACKAGES for p in (base / package).rglob("*.py")}
+             for base, package in PACKAGES for p in (base / package).rglob("*.py")
+             if "migrations" not in p.parts}  # Alembic scripts, run by Alembic only
     return sorted(names - ENTRY_POINTS)
 
 

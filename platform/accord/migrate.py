@@ -14,8 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from accord.db import database
 
-SOURCE_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
 
 class NotMigrated(RuntimeError):
     """The database schema is missing or behind the code."""
@@ -26,14 +24,14 @@ class DatabaseUnreachable(NotMigrated):
 
 
 def migrations_dir(app: Flask) -> Path:
-    """Where the Alembic scripts live: ``ACCORD_MIGRATIONS_DIR`` or the source tree."""
+    """Where the Alembic scripts live: ``ACCORD_MIGRATIONS_DIR``, else those the assembly
+    ships inside the package (they cover the core's and every feature's tables)."""
     configured = app.config.get("MIGRATIONS_DIR")
-    path = Path(configured) if configured else SOURCE_MIGRATIONS
+    if not configured:
+        raise NotMigrated("no migrations are configured for this hub (ACCORD_MIGRATIONS_DIR)")
+    path = Path(configured)
     if not (path / "env.py").exists():
-        raise NotMigrated(
-            f"Alembic migrations not found in {path}; set ACCORD_MIGRATIONS_DIR to the "
-            "migrations/ folder of the Accord source"
-        )
+        raise NotMigrated(f"Alembic migrations not found in {path} (ACCORD_MIGRATIONS_DIR)")
     return path
 
 

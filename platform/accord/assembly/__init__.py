@@ -7,6 +7,7 @@ both. The app factory, the ``accord`` command, the WSGI entry point and the demo
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -17,6 +18,8 @@ from exercises.feature import FEATURE as EXERCISES
 from feeds.feature import FEATURE as FEEDS
 
 FEATURES: tuple[Feature, ...] = (FEEDS, EXERCISES)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+"""The Alembic scripts of the whole hub, shipped in the package (wheel included)."""
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -24,7 +27,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     Starts no scheduler and runs no migration.
     """
-    return build_app(overrides, FEATURES)
+    app = build_app(overrides, FEATURES)
+    if not app.config.get("MIGRATIONS_DIR"):
+        app.config["MIGRATIONS_DIR"] = str(MIGRATIONS)
+    return app
 
 
 __all__ = ["FEATURES", "create_app"]
