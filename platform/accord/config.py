@@ -1,4 +1,9 @@
-"""Configuration: defaults, then ``ACCORD_*`` environment variables, then overrides.
+"""Configuration: defaults, then the hub's ``accord.toml``, then ``ACCORD_*`` environment
+variables, then overrides.
+
+The config file is the one way a CLI finds its hub: ``ACCORD_CONFIG`` (or ``accord --config``)
+names it, else ``accord.toml`` in the instance folder is used when present. ``accord demo``
+writes one with its database URL and secret key.
 
 Validation happens once, in :func:`validate`, so a misconfigured hub stops at start with one
 clear message instead of failing on the first request.
@@ -6,7 +11,10 @@ clear message instead of failing on the first request.
 
 from __future__ import annotations
 
+import os
 import secrets
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +56,43 @@ class ConfigError(RuntimeError):
     """Raised when the configuration cannot run a hub; the message says what to fix."""
 
 
+CONFIG_FILE_NAME = "accord.toml"
+
+
+def config_file(overrides: Mapping[str, Any] | None = None) -> Path | None:
+    """The config file to read: ``ACCORD_CONFIG`` if set (it must exist), else ``accord.toml``
+    in the instance folder (from the overrides, ``ACCORD_INSTANCE_PATH`` or ``./instance``)."""
+    named = os.environ.get("ACCORD_CONFIG")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"ACCORD_CONFIG names {path}, which is not a file")
+        return path
+    instance = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("ACCORD_INSTANCE_PATH")
+    candidate = Path(instance or Path.cwd() / "instance") / CONFIG_FILE_NAME
+    return candidate if candidate.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings from a TOML file: ``KEY = value`` with the names of the ``ACCORD_*`` variables
+    without their prefix (``database_url`` or ``DATABASE_URL``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the config file {path} is not valid TOML: {exc}") from None
+    return {key.upper().removeprefix("ACCORD_"): value for key, value in data.items()}
+
+
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:
-    """Fill ``app.config`` from defaults, the environment and ``overrides`` (in that order)."""
+    """Fill ``app.config`` from defaults, the config file, the environment and ``overrides``
+    (in that order)."""
     app.config.from_mapping(DEFAULTS)
+    path = config_file(overrides)
+    if path is not None:
+        app.config.update(read_config_file(path))
+        app.config["CONFIG_FILE"] = str(path)
     app.config.from_prefixed_env("ACCORD")
     if overrides:
         app.config.update(overrides)

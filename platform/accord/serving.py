@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -29,32 +30,43 @@ class HubServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
 
 
 def serve(app: Flask, host: str, port: int, workers: int, threads: int = 4,
-          with_scheduler: bool = False) -> None:
+          with_scheduler: bool = False, demo: bool = False) -> None:
     """Serve ``app`` on host:port until interrupted, with the scheduler beside it if asked.
 
     The connection pool is emptied first so forked workers never share a database connection.
+    The demo stops within a few seconds on Ctrl-C (a short graceful timeout).
     """
     database(app).engine.dispose()
     scheduler = EmbeddedScheduler(app) if with_scheduler else None
     if scheduler is not None:
         scheduler.start()
     try:
-        _run_gunicorn(app, host, port, workers, threads)
+        _run_gunicorn(app, host, port, workers, threads, demo)
     finally:
         if scheduler is not None:
             scheduler.stop()
 
 
-def _run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
-    HubServer(
-        app,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 120,
-            "accesslog": "-",
-            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
-        },
-    ).run()
+def gunicorn_options(app: Flask, host: str, port: int, workers: int, threads: int,
+                     demo: bool) -> dict[str, Any]:
+    """The gunicorn settings of ``accord serve`` and ``accord demo``."""
+    instance = Path(app.config["INSTANCE_PATH"])
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 120,
+        "accesslog": "-",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+        # gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, shared by every
+        # gunicorn of the user: keep this hub's in its own instance folder.
+        "control_socket": str(instance / "gunicorn.ctl"),
+        "graceful_timeout": 3 if demo else 30,
+    }
+
+
+def _run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int,
+                  demo: bool) -> None:
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    HubServer(app, gunicorn_options(app, host, port, workers, threads, demo)).run()

@@ -7,7 +7,9 @@ re-issued, since only their hashes are stored).
 
 from __future__ import annotations
 
+import json
 import secrets
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from accord import features
 from accord.assembly import create_app
+from accord.cli.output import CommandError
+from accord.config import CONFIG_FILE_NAME
 from accord.db import job_session
-from accord.migrate import upgrade
+from accord.migrate import NotMigrated, upgrade
 from accord.models.teams import Team
 from accord.models.users import Role
 from accord.services import collections, teams, tokens, users
@@ -99,7 +103,7 @@ def seed_demo(app: Flask) -> DemoCredentials:
     return creds
 
 
-def _print_credentials(base_url: str, creds: DemoCredentials) -> None:
+def _print_credentials(base_url: str, creds: DemoCredentials, config_path: Path) -> None:
     click.echo("")
     click.echo(f"Accord demo hub: {base_url}/")
     click.echo(f"  TAXII discovery: {base_url}/taxii2/")
@@ -110,6 +114,12 @@ def _print_credentials(base_url: str, creds: DemoCredentials) -> None:
     click.echo("  API tokens (Authorization: Bearer ...):")
     for username, token in creds.tokens:
         click.echo(f"    {username:<14} {token}")
+    click.echo(f"  Command line: this hub's settings are in {config_path}")
+    if config_path.parent == Path.cwd() / "instance":
+        click.echo("    `accord …` run from this folder uses it; elsewhere, add "
+                   f"--config {config_path}")
+    else:
+        click.echo(f"    use it with: accord --config {config_path} …")
     click.echo("")
 
 
@@ -123,6 +133,8 @@ def _print_credentials(base_url: str, creds: DemoCredentials) -> None:
 def demo_command(host: str, port: int, instance_path: str | None, no_serve: bool,
                  reset: bool) -> None:
     """Create a demo database with partner teams and shared indicators, then serve it."""
+    if not no_serve:
+        require_free_port(host, port)
     instance = Path(instance_path or "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
     database_file = instance / "accord-demo.sqlite3"
@@ -132,11 +144,40 @@ def demo_command(host: str, port: int, instance_path: str | None, no_serve: bool
     app = create_app({"ENV": "demo", "INSTANCE_PATH": str(instance),
                       "DATABASE_URL": f"sqlite:///{database_file}",
                       "SECRET_KEY": _demo_secret(instance)})
-    upgrade(app)
+    try:
+        upgrade(app)
+    except NotMigrated as exc:
+        raise CommandError(str(exc)) from None
+    config_path = write_config_file(instance, app)
     creds = seed_demo(app)
-    _print_credentials(f"http://{host}:{port}", creds)
+    _print_credentials(f"http://{host}:{port}", creds, config_path)
     if not no_serve:
-        serve(app, host, port, workers=1, threads=8, with_scheduler=True)
+        serve(app, host, port, workers=1, threads=8, with_scheduler=True, demo=True)
+
+
+def write_config_file(instance: Path, app: Flask) -> Path:
+    """``instance/accord.toml``: what any ``accord`` command needs to act on this hub
+    (readable by its owner only: it holds the secret key)."""
+    path = instance / CONFIG_FILE_NAME
+    lines = ["# Written by `accord demo`: the settings of this hub for the accord command.",
+             f"INSTANCE_PATH = {json.dumps(str(instance))}",
+             f"DATABASE_URL = {json.dumps(app.config['DATABASE_URL'])}",
+             f"SECRET_KEY = {json.dumps(app.config['SECRET_KEY'])}",
+             'ENV = "demo"']
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Refuse at once, in one line, when something already listens on host:port."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc} "
+                               "(is another hub running? choose another --port)") from None
 
 
 def _demo_secret(instance: Path) -> str:

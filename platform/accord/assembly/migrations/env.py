@@ -37,7 +37,7 @@ def run_migrations_online() -> None:
     if not url:  # plain `alembic ...` from the repository root: same settings as the hub
         env = os.environ.get("ACCORD_ENV", "development")
         url = create_app({"ENV": env}).config["DATABASE_URL"]
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     with engine.begin() as conn:
         _run(conn)
     engine.dispose()
