@@ -27,7 +27,7 @@ from accord.models.collections import Collection
 from accord.models.users import Role, User
 from accord.tlp import Tlp
 from tests.conftest import TEST_SECRET
-from tests.factories import PASSWORD, make_collection, make_grant, make_team, make_token, make_user
+from tests.factories import PASSWORD, make_collection, make_team, make_token, make_user
 from tests.scheduler.test_embedded import ACCORD, _free_port
 from tests.scheduler.test_scheduler import wait_for
 
@@ -78,11 +78,10 @@ def gunicorn(_migrated_app: Flask, tmp_path_factory: pytest.TempPathFactory
 
 @dataclass
 class InteropHub:
-    """Two partner teams sharing one aliased collection on the gunicorn hub."""
+    """One analyst, its API token and its team's aliased collection on the gunicorn hub."""
 
     url: str
     analyst: User
-    partner: User
     token: str  # the analyst's API token, read and write
     collection: Collection
 
@@ -109,14 +108,11 @@ class InteropHub:
 @pytest.fixture
 def interop_hub(app: Flask, session: Session, gunicorn: Gunicorn) -> InteropHub:
     owner = make_team(session, "CERT-VN", "VN")
-    partner_team = make_team(session, "CERT-EE", "EE")
     analyst = make_user(session, owner, Role.ANALYST, username="lan")
-    partner = make_user(session, partner_team, Role.ANALYST, username="kristjan")
     _, secret = make_token(session, analyst, ("read", "write"))
     collection = make_collection(session, owner, "Partner indicators", alias=ALIAS,
                                  default_tlp=Tlp.GREEN)
-    make_grant(session, collection, partner_team, read=True, write=True, max_tlp=Tlp.AMBER)
-    return InteropHub(gunicorn.url, analyst, partner, secret, collection)
+    return InteropHub(gunicorn.url, analyst, secret, collection)
 
 
 def sample_objects() -> list[dict[str, Any]]:
