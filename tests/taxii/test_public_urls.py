@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from accord import create_app
 from accord.config import ConfigError
 from accord.models.users import Role
+from tests.accord.helpers import accord_env, one_error_line, run
 from tests.conftest import TEST_SECRET
 from tests.factories import make_collection, make_team, make_user
 from tests.taxii.conftest import envelope, indicator
@@ -124,3 +125,19 @@ def test_options_answers_allow_in_the_taxii_media_type(client: FlaskClient, path
     assert response.content_type == TAXII
     assert {m.strip() for m in response.headers["Allow"].split(",")} == ENDPOINTS[path]
     assert response.get_json(force=True) == {}
+
+
+def test_cli_collection_urls_use_the_public_url(app: Flask, lan: str) -> None:
+    app.config["PUBLIC_URL"] = "https://hub.cert.example"
+    listed = app.test_cli_runner().invoke(args=["collection", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.output)
+    assert row["url"] == f"https://hub.cert.example/taxii2/api/collections/{row['id']}/"
+
+
+def test_a_bad_public_url_is_one_line_from_the_cli(app: Flask) -> None:
+    env = accord_env(app.config["DATABASE_URL"], ACCORD_PUBLIC_URL="hub.cert.example")
+    refused = run("accord", "serve", env=env)
+    assert refused.returncode != 0
+    assert "ACCORD_PUBLIC_URL must be an absolute http:// or https:// URL" in \
+        one_error_line(refused.stderr)
