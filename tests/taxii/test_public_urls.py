@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from accord import create_app
+from accord.assembly import create_app
 from accord.config import ConfigError
 from accord.models.users import Role
 from tests.accord.helpers import accord_env, one_error_line, run
