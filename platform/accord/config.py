@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy.engine import make_url
@@ -30,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "INSTANCE_PATH": None,
     "MIGRATIONS_DIR": None,
+    # The hub's external base URL (e.g. https://hub.cert.example); None means "from the request".
+    "PUBLIC_URL": None,
     # TAXII
     "TAXII_TITLE": "Accord TAXII 2.1",
     "TAXII_DESCRIPTION": "Cyber cooperation hub for CERTs and their partners",
@@ -145,7 +148,35 @@ def validate(app: Flask) -> list[str]:
     if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):
         raise ConfigError(
             "ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")
+    config["PUBLIC_URL"] = _check_public_url(config["PUBLIC_URL"])
     return notices
+
+
+def _check_public_url(value: object) -> str | None:
+    """The external base URL without a trailing slash, or None when unset.
+
+    TAXII discovery names API roots by absolute URL (section 4.1), so a wrong base would send
+    every client elsewhere: only an absolute http(s) URL without query or fragment is accepted.
+    """
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise ConfigError("ACCORD_PUBLIC_URL must not contain spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"ACCORD_PUBLIC_URL is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("ACCORD_PUBLIC_URL must be an absolute http:// or https:// URL "
+                          f"such as https://hub.cert.example, not {text[:100]!r}")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ConfigError("ACCORD_PUBLIC_URL must not have a query or fragment: "
+                          f"{text[:100]!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("ACCORD_PUBLIC_URL must not contain credentials")
+    return text.rstrip("/")
 
 
 def _check_database_url(url: str) -> str:

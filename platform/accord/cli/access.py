@@ -81,7 +81,8 @@ def collection_json(collection: Collection) -> dict[str, object]:
             "kind": collection.kind.value, "owner": collection.owner_team.name,
             "default_tlp": collection.default_tlp.value, "allows_red": collection.allows_red,
             "api_root": collection.api_root,
-            "url": f"/taxii2/{collection.api_root}/collections/{collection.id}/"}
+            "url": f"{current_app.config['PUBLIC_URL'] or ''}"
+                   f"/taxii2/{collection.api_root}/collections/{collection.id}/"}
 
 
 def grant_json(grant: CollectionGrant) -> dict[str, object]:

@@ -22,6 +22,7 @@ from accord.taxii.access import CollectionAccess, collection_access
 from accord.taxii.media import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE, check_content_type
 from accord.taxii.resources import status_resource
 from accord.taxii.responses import envelope, taxii_json, with_date_headers
+from accord.taxii.urls import absolute_url
 
 bp = Blueprint("taxii_objects", __name__)
 
@@ -180,7 +181,11 @@ def add(api_root: str, collection_id: str) -> ResponseReturnValue:
                           "stored": result.stored, "duplicates": result.known,
                           "failures": len(result.failures), "tlp": result.tlp_counts})
     session.commit()
-    return taxii_json(status_resource(status), status=202)
+    response = taxii_json(status_resource(status), status=202)
+    # Where to poll the status (section 4.3), absolute like every URL the hub names.
+    response.headers["Location"] = absolute_url("taxii.taxii_resources.status",
+                                                api_root=api_root, status_id=str(status.id))
+    return response
 
 
 @bp.delete(f"{COLLECTION}/objects/<object_id>/")
