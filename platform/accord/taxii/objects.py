@@ -14,6 +14,7 @@ from accord import audit, authz
 from accord.db import get_session, utcnow
 from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
+from accord.sharing import envelope_queue
 from accord.sharing.ingest import add_objects
 from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
 from accord.sharing.timestamps import format_timestamp
@@ -166,6 +167,9 @@ def add(api_root: str, collection_id: str) -> ResponseReturnValue:
     access.require_write()
     objects = _read_envelope()
     requested = utcnow()
+    threshold = int(current_app.config.get("TAXII_ASYNC_OBJECTS") or 0)
+    if threshold and len(objects) > threshold:
+        return _queue(session, access, api_root, objects)
     result = add_objects(session, access.collection, objects, access.author())
     status = TaxiiStatus(
         api_root=api_root, collection_id=access.collection.id,
@@ -181,11 +185,31 @@ def add(api_root: str, collection_id: str) -> ResponseReturnValue:
                           "stored": result.stored, "duplicates": result.known,
                           "failures": len(result.failures), "tlp": result.tlp_counts})
     session.commit()
+    return _accepted(api_root, status)
+
+
+def _accepted(api_root: str, status: TaxiiStatus) -> Response:
+    """``202`` with the status and where to poll it (section 4.3), absolute like every URL."""
     response = taxii_json(status_resource(status), status=202)
-    # Where to poll the status (section 4.3), absolute like every URL the hub names.
     response.headers["Location"] = absolute_url("taxii.taxii_resources.status",
                                                 api_root=api_root, status_id=str(status.id))
     return response
+
+
+def _queue(session: Session, access: CollectionAccess, api_root: str,
+           objects: list[Any]) -> Response:
+    """A big envelope: kept for a worker, answered at once with a pending status."""
+    user = access.principal.user
+    status = TaxiiStatus(api_root=api_root, collection_id=access.collection.id,
+                         team_id=user.team_id, user_id=user.id, request_timestamp=utcnow())
+    session.add(status)
+    session.flush()
+    envelope_queue.enqueue(session, status, objects, access.author())
+    audit.record(session, "taxii.write", actor=user, target_type="collection",
+                 target_id=access.collection.id,
+                 details={"status": str(status.id), "total": len(objects), "queued": True})
+    session.commit()
+    return _accepted(api_root, status)
 
 
 @bp.delete(f"{COLLECTION}/objects/<object_id>/")
