@@ -28,8 +28,8 @@ from accord.models.scheduling import SchedulerLease
 from accord.models.users import Role
 from accord.scheduler.jobs import schedule
 from accord.services import collections, teams, tokens, users
+from bench.cluster import BIN, Cluster
 from tests.conftest import TEST_SECRET, _create_postgres_database, drop_postgres_database
-from tests.scale.cluster import BIN, Cluster
 
 pytestmark = [pytest.mark.multinode, pytest.mark.slow]
 TAXII = "application/taxii+json;version=2.1"

@@ -1,4 +1,4 @@
-"""Run a hub as several `accord serve` nodes behind nginx on 127.0.0.1, for the scale tests."""
+"""Run a hub as several `accord serve` nodes behind nginx on 127.0.0.1 (scale tests, load bench)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
