@@ -55,8 +55,10 @@ def _reason(level: Tlp, ceiling: Tlp, own: bool) -> str | None:
         return None
     if level == Tlp.RED:
         return DROP_RED
-    if level == Tlp.AMBER_STRICT and not own and level <= ceiling:
+    if level == Tlp.AMBER_STRICT and not own:
         return DROP_STRICT
+    if own:
+        return f"{level.label} is above what the destination may receive ({ceiling.label})"
     return f"{level.label} is above this feed's limit {ceiling.label}"
 
 
