@@ -86,6 +86,11 @@ TLP1_MARKING_IDS: dict[str, Tlp] = {
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
 }
 
+STANDARD_IDS: dict[str, Tlp] = {
+    **{marking_id: level for level, marking_id in TLP2_MARKING_IDS.items()},
+    **TLP1_MARKING_IDS,
+}
+
 OPENCTI_AMBER_STRICT_ID = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
 
 MARKING_ID_TO_TLP: dict[str, Tlp] = {
@@ -181,9 +186,10 @@ def effective_tlp(obj: Mapping[str, Any], default: Tlp,
 
 
 def stated_tlp(obj: Mapping[str, Any]) -> Tlp | None:
-    """The level an object states at object level with ids every TLP-aware peer knows."""
+    """The level an object states at object level with ids every TLP-aware peer knows: the
+    STIX 2.1 TLP 1.0 and OASIS TLP 2.0 ids, exactly as written (not OpenCTI's own id)."""
     return most_restrictive(level for ref in obj.get("object_marking_refs") or ()
-                            if isinstance(ref, str) and (level := tlp_of_marking(ref)))
+                            if isinstance(ref, str) and (level := STANDARD_IDS.get(ref)))
 
 
 def stamp(obj: Mapping[str, Any], level: Tlp) -> dict[str, Any] | None:
