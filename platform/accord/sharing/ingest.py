@@ -215,6 +215,7 @@ class _Plan:
     reason: str | None = None
     duplicate: bool = False
     contested: bool = False
+    origin: str | None = None  # inherited by a copy of a held version
 
 
 def _same(held: _Version, obj: Mapping[str, Any], level: Tlp, origin: str) -> bool:
@@ -229,7 +230,13 @@ def _plan(obj: Mapping[str, Any], collection: Collection, writer: _Writer,
     """The existence-dependent verdict, decided on what the writer may read (see module doc)."""
     if entry is None:
         return _Plan()
-    if not entry.readable:
+    same = [held for held in entry.readable if version is None or held.version == version]
+    if same and not all(_same(held, obj, level, origin) for held in same):
+        return _Plan(reason=SAME_VERSION)
+    if not any(not held.contested for held in entry.readable):
+        # Nothing of the origin's object is readable (at most the writer's own contested
+        # copies): answer as if the id were new, and keep the version apart unless every
+        # hidden version is the writer's own.
         if any(held.collection_id == collection.id and (version is None
                                                          or held.version == version)
                for held in entry.versions):
@@ -237,15 +244,13 @@ def _plan(obj: Mapping[str, Any], collection: Collection, writer: _Writer,
         trusted = origin == writer.identity and all(held.origin == origin and not held.contested
                                                     for held in entry.versions)
         return _Plan(contested=not trusted)
-    same = [held for held in entry.readable if version is None or held.version == version]
     if same:
-        if not all(_same(held, obj, level, origin) for held in same):
-            return _Plan(reason=SAME_VERSION)
         if any(held.collection_id == collection.id for held in same):
             return _Plan(duplicate=True)
-        return _Plan()  # the same version copied into another collection
+        # The same version copied into another collection keeps its origin.
+        return _Plan(origin=origin if "created_by_ref" in obj else same[0].origin)
     origins = {held.origin for held in entry.readable if not held.contested}
-    if origins and origins != {origin}:
+    if origins != {origin}:
         return _Plan(reason=NOT_SOURCE_TEAM)
     revoked = [held.version for held in entry.readable if held.revoked]
     if revoked and version is not None and version > min(revoked):
@@ -311,6 +316,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
             result.known += 1  # a duplicate: never stored twice, counted as a success
             result.successes.append(_detail(stix_id, version or _newest_here(entry, collection)))
             continue
+        origin = plan.origin or origin
         row = _row(collection, obj, author, version or clock, clock, level, origin,
                    plan.contested)
         clock += TICK
