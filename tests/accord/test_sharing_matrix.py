@@ -306,13 +306,13 @@ def test_taxii_read_paths(scene: Scene, reader_name: str) -> None:
         first = {(s.stix_id, s.visible(reader)[0]) for s in mine if s.visible(reader)}
         every = {(s.stix_id, m) for s in mine for m in s.visible(reader)}
         observed = {
-            "objects": _keys(_walk(wire)), "objects limit=2 next": _keys(_walk(wire, limit="2")),
+            "objects": _keys(_walk(wire)), "objects limit=4 next": _keys(_walk(wire, limit="4")),
             "added_after": _keys(_walk(wire, added_after="2000-01-01T00:00:00Z")),
             "match[version]=last": _keys(_walk(wire, match_version="last")),
             "match[version]=first": _keys(_walk(wire, match_version="first")),
             "match[version]=all": _keys(_walk(wire, match_version="all")),
         }
-        wanted = {"objects": last, "objects limit=2 next": last, "added_after": last,
+        wanted = {"objects": last, "objects limit=4 next": last, "added_after": last,
                   "match[version]=last": last, "match[version]=first": first,
                   "match[version]=all": every}
         manifest = wire.get("manifest/", match_version="all")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
@@ -170,15 +170,17 @@ def _declared_levels(session: Session, objects: Sequence[Any]) -> dict[str, Tlp]
     the same batch or was stored on the hub before.
     """
     declared = {key: [level] for key, level in declared_levels(objects).items()}
-    wanted = {ref.strip().lower() for obj in objects if isinstance(obj, Mapping)
-              for ref in marking_refs(obj)}
-    refs = sorted(ref for ref in wanted - set(MARKING_ID_TO_TLP) - set(declared)
-                  if is_stix_id(ref))
+    written = {ref.strip() for obj in objects if isinstance(obj, Mapping)
+               for ref in marking_refs(obj)}
+    known = set(MARKING_ID_TO_TLP) | set(declared)
+    # As written and in lower case, so the stix_id index finds them.
+    refs = sorted(ref for ref in written | {ref.lower() for ref in written}
+                  if ref.lower() not in known and is_stix_id(ref.lower()))
     for start in range(0, len(refs), IDS_PER_QUERY):
         for stix_id, document in session.execute(
                 select(StixObject.stix_id, StixObject.document).where(
-                    StixObject.stix_type == "marking-definition",
-                    func.lower(StixObject.stix_id).in_(refs[start:start + IDS_PER_QUERY]))):
+                    StixObject.stix_id.in_(refs[start:start + IDS_PER_QUERY]),
+                    StixObject.stix_type == "marking-definition")):
             level = declared_tlp(json.loads(document))
             if level is not None:
                 declared.setdefault(stix_id.strip().lower(), []).append(level)
