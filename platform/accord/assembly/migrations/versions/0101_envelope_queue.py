@@ -1,7 +1,7 @@
 """Queue for big add-objects envelopes processed by workers (status "pending").
 
 Revision ID: 0101_envelope_queue
-Revises: 0006
+Revises: 0007_origin
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import accord.db
 
 revision: str = "0101_envelope_queue"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0007_origin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
