@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import select
 
-from accord import create_app
+from accord.assembly import create_app
 from accord.db import database
 from accord.migrate import upgrade
 from accord.models.collections import Collection
