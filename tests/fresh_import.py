@@ -17,7 +17,7 @@ THIRD_PARTY = ("flask", "sqlalchemy", "sqlalchemy.orm", "stix2", "taxii2client.v
                "apscheduler.schedulers.background", "click", "requests", "yaml", "markdown",
                "argon2", "cryptography.fernet", "gunicorn.app.base", "alembic.config",
                "werkzeug", "psycopg")
-OURS = ("accord", "feeds", "exercises")
+OURS = ("accord", "feeds", "exercises", "advisories")
 
 
 def _import_in_child(module: str) -> str | None:

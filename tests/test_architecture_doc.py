@@ -7,7 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "ARCHITECTURE.md"
-SOURCES = [ROOT / "platform" / "accord", ROOT / "feeds", ROOT / "exercises", ROOT / "tests"]
+SOURCES = [ROOT / "platform" / "accord", ROOT / "feeds", ROOT / "exercises",
+           ROOT / "advisories", ROOT / "tests"]
 RULES = re.compile(r"\brules? (\d+(?:(?:, | and )\d+)*)")
 SECTIONS = re.compile(r"ARCHITECTURE(?:\.md)?,? \"([^\"]+)\"")
 

@@ -1,4 +1,4 @@
-"""Every module of accord, feeds and exercises imports first in a fresh interpreter.
+"""Every module of accord and of each feature imports first in a fresh interpreter.
 
 The suite's conftest imports the assembled app first, which hides import cycles: a module that
 only works when something else was imported before it breaks ``python -c "import M"``, a
@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ((ROOT / "platform", "accord"), (ROOT, "feeds"), (ROOT, "exercises"))
+PACKAGES = ((ROOT / "platform", "accord"), (ROOT, "feeds"), (ROOT, "exercises"),
+            (ROOT, "advisories"))
 # Entry points do their work on import (run the CLI, build the app for gunicorn); they are
 # exercised by the CLI and serving tests instead.
 ENTRY_POINTS = {"accord.__main__", "accord.assembly.wsgi"}

@@ -7,13 +7,14 @@ a direct import. Run in CI with the rest of the suite.
 
 from __future__ import annotations
 
+from itertools import permutations
 from pathlib import Path
 
 import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FEATURES = ("feeds", "exercises")
+FEATURES = ("feeds", "exercises", "advisories")
 ASSEMBLY = "accord.assembly"
 ENTRY_POINTS = frozenset({"accord.__main__"})  # `python -m accord` runs the assembled CLI
 
@@ -55,7 +56,7 @@ def test_the_core_never_imports_a_feature_or_the_assembly(graph: grimp.ImportGra
     assert {m: c for m, c in broken.items() if c} == {}
 
 
-@pytest.mark.parametrize(("feature", "other"), [("feeds", "exercises"), ("exercises", "feeds")])
+@pytest.mark.parametrize(("feature", "other"), list(permutations(FEATURES, 2)))
 def test_features_are_independent_of_each_other(graph: grimp.ImportGraph, feature: str,
                                                 other: str) -> None:
     assert _package_chain(graph, feature, other) is None
@@ -69,7 +70,7 @@ def test_features_never_import_the_assembly(graph: grimp.ImportGraph, feature: s
 def test_the_contract_sees_every_source_file(graph: grimp.ImportGraph) -> None:
     """A module the graph misses would escape the contract."""
     files = {".".join(p.relative_to(base).with_suffix("").parts).removesuffix(".__init__")
-             for base, package in ((ROOT / "platform", "accord"), (ROOT, "feeds"),
-                                   (ROOT, "exercises"))
+             for base, package in ((ROOT / "platform", "accord"),
+                                   *((ROOT, feature) for feature in FEATURES))
              for p in (base / package).rglob("*.py") if "migrations" not in p.parts}
     assert files == set(graph.modules)

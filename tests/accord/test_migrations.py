@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 import accord.models  # noqa: F401  (registers core tables, like migrations/env.py)
+import advisories.models  # noqa: F401
 import exercises.models  # noqa: F401
 import feeds.models  # noqa: F401
 from accord.assembly import MIGRATIONS, create_app

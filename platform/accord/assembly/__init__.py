@@ -14,10 +14,11 @@ from flask import Flask
 
 from accord.app import build_app
 from accord.features import Feature
+from advisories.feature import FEATURE as ADVISORIES
 from exercises.feature import FEATURE as EXERCISES
 from feeds.feature import FEATURE as FEEDS
 
-FEATURES: tuple[Feature, ...] = (FEEDS, EXERCISES)
+FEATURES: tuple[Feature, ...] = (FEEDS, EXERCISES, ADVISORIES)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 """The Alembic scripts of the whole hub, shipped in the package (wheel included)."""
 

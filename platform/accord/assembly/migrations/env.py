@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import accord.models  # noqa: F401  (registers core tables)
+import advisories.models  # noqa: F401
 import exercises.models  # noqa: F401
 import feeds.models  # noqa: F401
 from accord.assembly import create_app
