@@ -1,7 +1,9 @@
 """STIX 2.1 validation with the ``stix2`` library's verdicts (STIX 2.1 sections 2-3, 9.1).
 
 ``stix2.parse`` decides for every type it knows (required properties, timestamps, identifiers,
-indicator patterns). Indicator patterns are the costly part, so their verdicts are memoised per
+indicator patterns). A fast path (``accord.sharing.stixcheck``) first accepts what stix2 surely
+accepts, without building a stix2 object; stix2 judges the rest and words every rejection.
+Indicator patterns are the costly part, so their verdicts are memoised per
 *pattern shape*: the pattern with its plain string literals blanked, because the pattern grammar
 accepts any correctly escaped string literal the same way. Timestamp, binary and hex literals
 are kept, since their contents are checked.
@@ -18,6 +20,7 @@ from typing import Any
 import stix2
 from stix2patterns.validator import run_validator
 
+from accord.sharing import stixcheck
 from accord.sharing.timestamps import parse_timestamp
 
 _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
@@ -110,7 +113,7 @@ def _basic_error(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _parse_error(obj: Mapping[str, Any]) -> str | None:
+def _parse_error(obj: Mapping[str, Any], fast: bool) -> str | None:
     document = dict(obj)
     if document.get("type") == "indicator" and document.get("pattern_type") == "stix" and \
             isinstance(document.get("pattern"), str):
@@ -119,6 +122,8 @@ def _parse_error(obj: Mapping[str, Any]) -> str | None:
             return f"pattern: {problem}"
         # Judged above; stix2 skips its own (uncached) pattern check for other pattern types.
         document["pattern_type"] = "x-accord-checked"
+    if fast and stixcheck.accepts(document):
+        return None  # stix2 would accept it (see accord.sharing.stixcheck)
     try:
         stix2.parse(document, allow_custom=True, version="2.1")
     except Exception as exc:  # stix2 raises many exception types; each message is the verdict
@@ -126,8 +131,12 @@ def _parse_error(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
-def validation_error(obj: Any) -> str | None:
-    """Why ``obj`` is not a valid STIX 2.1 object, or None if it is."""
+def validation_error(obj: Any, *, fast: bool = True) -> str | None:
+    """Why ``obj`` is not a valid STIX 2.1 object, or None if it is.
+
+    ``fast=False`` builds a stix2 object for every object: the reference verdict the fast path
+    is tested against.
+    """
     if not isinstance(obj, Mapping):
         return "not a JSON object"
-    return _structure_error(obj) or _basic_error(obj) or _parse_error(obj)
+    return _structure_error(obj) or _basic_error(obj) or _parse_error(obj, fast)
