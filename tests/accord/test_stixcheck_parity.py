@@ -6,8 +6,10 @@ with the fast path and by stix2 alone (``validation_error(obj, fast=False)``); a
 in the accept/reject verdict or in the reason, fails. The fast path is also held directly to
 ``stix2.parse``: whatever ``stixcheck.accepts`` passes, stix2 must accept.
 
-CI runs a bounded corpus. ``ACCORD_STIX_PARITY_PER_TYPE`` (objects per type, default 3) and
-``ACCORD_STIX_PARITY_SAMPLED`` (random palette mutations per object, default 40) enlarge it.
+CI runs a bounded corpus. ``ACCORD_STIX_PARITY_PER_TYPE`` (objects per type, default 2) and
+``ACCORD_STIX_PARITY_SAMPLED`` (random palette mutations per object, default 30) enlarge it.
+The corpus is seeded; stix2-generator iterates sets, so its exact make-up (and size, about
+14,000 objects by default) also varies with Python's hash seed between runs.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from accord.sharing.validation import validation_error
 from tests.accord.stixcorpus import GENERATED_TYPES, base_objects, mutations
 
 SEED = 20261203
-PER_TYPE = int(os.environ.get("ACCORD_STIX_PARITY_PER_TYPE", "3"))
+PER_TYPE = int(os.environ.get("ACCORD_STIX_PARITY_PER_TYPE", "2"))
 SAMPLED = int(os.environ.get("ACCORD_STIX_PARITY_SAMPLED", "30"))
 # stix2 words some reasons with the time of the call (a defaulted ``created``); two calls a
 # microsecond apart must still count as the same verdict.
@@ -65,7 +67,7 @@ def test_fast_path_gives_stix2_verdicts_on_the_corpus() -> None:
           f"{len(GENERATED_TYPES) + 2} types, with mutations), {accepted} accepted by stix2, "
           f"{fast_accepted} accepted by the fast path, {len(disagreements)} disagreements")
     assert disagreements == [], "\n".join(disagreements[:20])
-    assert judged > 10_000 * min(PER_TYPE, 3) // 3
+    assert judged > 5_000 * PER_TYPE
     assert 0 < accepted < judged
 
 

@@ -52,18 +52,26 @@ def is_stix_id(value: object) -> bool:
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
     """Nesting too deep for stix2 and json.dumps (which recurse), or text that is not Unicode
     (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8).
-    Walked level by level, without recursion."""
+    Walked level by level, without recursion; a level's texts are searched at once, and only
+    when one of them is not ASCII."""
     level: list[Any] = [obj]
     for _ in range(MAX_DEPTH):
         children: list[Any] = []
+        texts: list[str] = []
         for node in level:
-            items = node.items() if isinstance(node, Mapping) else enumerate(node)
-            for key, child in items:
-                if any(isinstance(text, str) and _SURROGATE.search(text)
-                       for text in (key, child)):
-                    return "contains a lone UTF-16 surrogate, which is not Unicode text"
-                if isinstance(child, Mapping | list):
+            if isinstance(node, Mapping):
+                texts.extend(key for key in node if isinstance(key, str))
+                values = node.values()
+            else:
+                values = node
+            for child in values:
+                if isinstance(child, str):
+                    texts.append(child)
+                elif isinstance(child, Mapping | list):
                     children.append(child)
+        joined = "".join(texts)
+        if not joined.isascii() and _SURROGATE.search(joined):
+            return "contains a lone UTF-16 surrogate, which is not Unicode text"
         if not children:
             return None
         level = children

@@ -46,6 +46,9 @@ def _ordered(first: str, last: str, strict: bool = False) -> Constraint:
 
 
 _seen = _ordered("first_seen", "last_seen")
+_valid = _ordered("valid_from", "valid_until", strict=True)
+_observed = _ordered("first_observed", "last_observed")
+_active = _ordered("start", "end")
 
 
 def _indicator(present: dict[str, Any], plan: Plan) -> bool:
@@ -55,7 +58,7 @@ def _indicator(present: dict[str, Any], plan: Plan) -> bool:
         return False
     if "valid_until" in present and "valid_from" not in present:
         return False
-    return _ordered("valid_from", "valid_until", strict=True)(present, plan)
+    return _valid(present, plan)
 
 
 def _location(present: dict[str, Any], plan: Plan) -> bool:
@@ -73,8 +76,7 @@ def _malware(present: dict[str, Any], plan: Plan) -> bool:
 
 def _observed_data(present: dict[str, Any], plan: Plan) -> bool:
     # Exactly one of objects (declined earlier: no check) and object_refs.
-    return "object_refs" in present and \
-        _ordered("first_observed", "last_observed")(present, plan)
+    return "object_refs" in present and _observed(present, plan)
 
 
 def _artifact(present: dict[str, Any], plan: Plan) -> bool:
@@ -91,8 +93,7 @@ def _email_message(present: dict[str, Any], plan: Plan) -> bool:
 def _network_traffic(present: dict[str, Any], plan: Plan) -> bool:
     if "end" in present and present.get("is_active") is not False:
         return False
-    return ("src_ref" in present or "dst_ref" in present) and \
-        _ordered("start", "end")(present, plan)
+    return ("src_ref" in present or "dst_ref" in present) and _active(present, plan)
 
 
 def _process(present: dict[str, Any], plan: Plan) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
@@ -29,7 +29,7 @@ Check = Callable[[Any], Any]
 # stix2.utils.parse_into_datetime: strptime with "%Y-%m-%dT%H:%M:%S[.%f]Z" (1-6 fraction
 # digits). Only the zero-padded form is taken here; strptime's looser forms are declined.
 _TIMESTAMP = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.(\d{1,6}))?Z")
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?Z", re.ASCII)
 # A UUID as stix2's _check_uuid accepts it (uuid.UUID, RFC 4122 variant), canonical form only.
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-"
                    r"[0-9a-fA-F]{12}")
@@ -38,16 +38,11 @@ _SAMPLE_UUID = "4f6f4bd1-8a54-4b6e-9f3c-0d1f3b5b2a10"
 
 def parse_timestamp(value: Any) -> Any:
     """A ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` string as an aware UTC datetime, else DECLINE."""
-    if type(value) is not str:
+    if type(value) is not str or _TIMESTAMP.fullmatch(value) is None:
         return DECLINE
-    match = _TIMESTAMP.fullmatch(value)
-    if match is None:
-        return DECLINE
-    year, month, day, hour, minute, second, fraction = match.groups()
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                        int((fraction or "0").ljust(6, "0")), tzinfo=UTC)
-    except ValueError:  # February 30th and the like
+        return datetime.fromisoformat(value)  # UTC, from the "Z"
+    except ValueError:  # February 30th, year 0 and the like
         return DECLINE
 
 
