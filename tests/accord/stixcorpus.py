@@ -162,6 +162,7 @@ def mutations(obj: dict[str, Any], rng: random.Random, sampled: int
         yield _replaced(obj, path, None, delete=True)
         yield _replaced(obj, path, None)
         yield _replaced(obj, path, [])
+        yield _replaced(obj, path, "")
     for extra in CUSTOM:
         yield {**obj, **extra}
     for extensions in EXTENSIONS:

@@ -52,6 +52,14 @@ def _stix2_accepts(obj: dict[str, Any]) -> bool:
     return True
 
 
+def _same(fast: str | None, reference: str | None) -> bool:
+    """Equal verdicts; reasons cut at validation.MAX_REASON characters compare up to the
+    shorter one when they quote the time of the call (its length varies)."""
+    if fast is None or reference is None or "<time>" not in reference:
+        return fast == reference
+    return fast.startswith(reference) or reference.startswith(fast)
+
+
 def test_fast_path_gives_stix2_verdicts_on_the_corpus() -> None:
     rng = random.Random(SEED)
     judged = accepted = fast_accepted = 0
@@ -60,7 +68,7 @@ def test_fast_path_gives_stix2_verdicts_on_the_corpus() -> None:
         for obj in (base, *mutations(base, rng, SAMPLED)):
             judged += 1
             fast, reference = _verdict(obj, fast=True), _verdict(obj, fast=False)
-            if fast != reference:
+            if not _same(fast, reference):
                 disagreements.append(f"{obj!r:.400}: fast {fast!r}, stix2 {reference!r}")
             plain = {**obj, "pattern_type": "x-accord-checked"} \
                 if obj.get("pattern_type") == "stix" else obj
@@ -110,5 +118,13 @@ def test_fast_path_accepts_the_usual_feed_objects() -> None:
     assert stixcheck.accepts(sco)
     assert not stixcheck.accepts({**indicator, "pattern_type": "stix"})  # judged by the caller
     assert not stixcheck.accepts({**indicator, "X_bad": None})
+    relationship = {"type": "relationship", "spec_version": "2.1",
+                    "id": "relationship--0b9cfdb9-4d1f-4c7a-9a39-6a4b5a1d2e3f",
+                    "created": stamp, "modified": stamp, "relationship_type": "uses",
+                    "source_ref": "identity--0b9cfdb9-4d1f-4c7a-9a39-6a4b5a1d2e3f",
+                    "target_ref": "malware--0b9cfdb9-4d1f-4c7a-9a39-6a4b5a1d2e3f"}
+    assert stixcheck.accepts(relationship)
+    # Found by the large corpus: stix2's Relationship drops a falsy relationship_type.
+    assert not stixcheck.accepts({**relationship, "relationship_type": ""})
     assert validation_error({**indicator, "valid_until": "2020-01-01T00:00:00Z"}) == \
         validation_error({**indicator, "valid_until": "2020-01-01T00:00:00Z"}, fast=False)

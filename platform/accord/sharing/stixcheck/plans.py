@@ -33,6 +33,10 @@ RESERVED = frozenset({"self", "allow_custom", "interoperability", "custom_proper
 # aliases, Indicator's pattern_version default); ObservedData warns on ``objects``, which has no
 # check here, so an object carrying it is declined.
 _INIT_HARMLESS = frozenset({"Indicator", "Relationship", "Sighting", "ObservedData"})
+# Named parameters of those __init__s: stix2 passes a value on only when it is truthy, so an
+# empty relationship_type is a missing one.
+_FALSY_DROPPED = {"Relationship": frozenset({"source_ref", "relationship_type", "target_ref"}),
+                  "Sighting": frozenset({"sighting_of_ref"})}
 _BASES = (v21base._DomainObject, v21base._RelationshipObject, v21base._Observable,
           v21base._STIXBase21)
 # Embedded types (lists of them on SDOs) that get a plan; others, such as granular markings
@@ -50,6 +54,7 @@ class Plan:
     defaulted: frozenset[str]
     declared: frozenset[str]
     observable: bool
+    falsy_dropped: frozenset[str]
     constraint: Callable[[dict[str, Any], Plan], bool]
 
 
@@ -118,6 +123,7 @@ def _compile(cls: type[_STIXBase]) -> Plan:
         defaulted=frozenset(name for name, prop in props.items() if hasattr(prop, "default")),
         declared=frozenset(props),
         observable=issubclass(cls, v21base._Observable),
+        falsy_dropped=_FALSY_DROPPED.get(cls.__name__, frozenset()),
         constraint=constraints.FOR_CLASS.get(cls.__name__, constraints.none),
     )
 
@@ -155,7 +161,8 @@ def judge(plan: Plan, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         check = checks.get(name)
         if check is None and (name in RESERVED or not "a" <= name[:1] <= "z"):
             return None  # stix2 checks custom names even when the value is null
-        if value is None or (type(value) is list and not value):
+        if value is None or (type(value) is list and not value) or \
+                (not value and name in plan.falsy_dropped):
             continue
         if check is None:
             present[name] = value
