@@ -1,4 +1,4 @@
-"""Benchmark: Accord's TAXII 2.1 server through taxii2-client, side by side with medallion 3.0.0.
+"""Benchmark: Accord's TAXII 2.1 server through taxii2-client, beside medallion 3.0.0 and OpenTAXII.
 
 For each database (a new SQLite file and a new, uniquely named PostgreSQL database, dropped at
 the end) it migrates, creates a team, a service user with a token and a collection, starts
@@ -13,7 +13,10 @@ Latencies and read rates are measured at each size of ``--sizes``. Up to ``--htt
 go in through HTTP; the rest of a larger size is bulk-loaded in-process with
 ``accord.sharing.ingest.add_objects(validate=False)`` (same rows, no stix2 validation). The same
 workload then runs against medallion 3.0.0 (memory backend, one gunicorn worker, its own venv)
-with ``--medallion-n`` objects, since its memory backend is quadratic in the collection size.
+with ``--medallion-n`` objects, since its memory backend is quadratic in the collection size, and
+against OpenTAXII 0.10.0b1 (SQLite persistence, validates adds with stix2, gunicorn with the same
+worker count, its own venv: ``--opentaxii-venv``) with ``--opentaxii-n`` objects. Each stage
+records the 1-minute load average, since the machine may be shared.
 
     .venv/bin/python bench/taxii_bench.py [--databases sqlite,postgresql]
         [--sizes 10000,100000,1000000] [--http-n 100000] [--medallion-n 2000]
@@ -53,9 +56,14 @@ from accord.tlp import Tlp, marking_ref  # noqa: E402
 from bench.taxii_servers import (  # noqa: E402
     MEDALLION_PASSWORD,
     MEDALLION_USER,
+    OPENTAXII_PASSWORD,
+    OPENTAXII_USER,
     RssSampler,
+    ServerProcess,
     accord_server,
     medallion_server,
+    opentaxii_collection_url,
+    opentaxii_server,
 )
 from feeds.remote import BearerAuth  # noqa: E402
 
@@ -93,6 +101,7 @@ class Workload:
         self.client, self.page = client, page
         self.loaded = 0
         self.ingest_rates: list[float] = []
+        self.ingest_load = 0.0
         self.sample_ids: list[str] = []
 
     def remember(self, objects: list[dict[str, Any]]) -> None:
@@ -110,6 +119,7 @@ class Workload:
             elapsed = time.perf_counter() - started
             assert status.success_count == len(objects), (status.success_count, status.failures)
             self.ingest_rates.append(len(objects) / elapsed)
+            self.ingest_load = os.getloadavg()[0]
             self.loaded += len(objects)
             self.remember(objects)
 
@@ -143,7 +153,8 @@ class Workload:
               ) -> dict[str, Any]:
         reads = [self.full_read() for _ in range(read_runs)]
         return {"size": size, "read_objs_s": statistics.median(reads), "read_runs": read_runs,
-                **self.latencies(requests, first_page_requests)}
+                **self.latencies(requests, first_page_requests),
+                "load": os.getloadavg()[0], "ingest_load": self.ingest_load}
 
 
 @contextmanager
@@ -230,21 +241,36 @@ def run_accord(kind: str, database_url: str, workdir: Path, args: argparse.Names
     return result
 
 
+def run_peer(name: str, server: ServerProcess, client: Collection, n: int, page: int,
+             args: argparse.Namespace) -> dict[str, Any]:
+    """The same workload against a peer server: ``n`` objects, then one measuring stage."""
+    with server, RssSampler(server.pid) as rss:
+        workload = Workload(client, page)
+        workload.ingest(n)
+        stage = workload.stage(n, args.read_runs, args.requests, args.peer_first_page_requests)
+        print(f"  {name}: {format_stage(stage)} [load average {os.getloadavg()[0]:.1f}]",
+              flush=True)
+        return {"server": name, "stages": [stage], "http_n": workload.loaded,
+                "ingest": ingest_figures(workload.ingest_rates), **memory_figures(rss)}
+
+
 def run_medallion(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     mdir = workdir / "medallion"
     mdir.mkdir()
     server, url = medallion_server(Path(args.medallion_venv), mdir, args.medallion_page)
-    with server, RssSampler(server.pid) as rss:
-        workload = Workload(Collection(url, user=MEDALLION_USER, password=MEDALLION_PASSWORD),
-                            args.medallion_page)
-        workload.ingest(args.medallion_n)
-        stage = workload.stage(args.medallion_n, args.read_runs, args.requests,
-                               args.medallion_first_page_requests)
-        print(f"  medallion: {format_stage(stage)} [load average {os.getloadavg()[0]:.1f}]",
-              flush=True)
-        return {"server": "medallion 3.0.0 (memory)", "stages": [stage],
-                "http_n": workload.loaded, "ingest": ingest_figures(workload.ingest_rates),
-                **memory_figures(rss)}
+    client = Collection(url, user=MEDALLION_USER, password=MEDALLION_PASSWORD)
+    return run_peer("medallion 3.0.0 (memory)", server, client, args.medallion_n,
+                    args.medallion_page, args)
+
+
+def run_opentaxii(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    odir = workdir / "opentaxii"
+    odir.mkdir()
+    server, root = opentaxii_server(Path(args.opentaxii_venv), odir, args.workers)
+    with server:  # started once to read the collection id, then measured
+        url = opentaxii_collection_url(root)
+    client = Collection(url, user=OPENTAXII_USER, password=OPENTAXII_PASSWORD)
+    return run_peer("OpenTAXII 0.10.0b1 (SQLite)", server, client, args.opentaxii_n, PAGE, args)
 
 
 def memory_figures(rss: RssSampler) -> dict[str, float]:
@@ -261,12 +287,13 @@ def format_stage(stage: dict[str, Any]) -> str:
                       for key, value in stage.items() if key.startswith("first_page_"))
     return (f"N={stage['size']:,}: full read {stage['read_objs_s']:,.0f} obj/s "
             f"(median of {stage['read_runs']}), {pages}, get-object "
-            f"{stage['get_object_ms']:.1f} ms")
+            f"{stage['get_object_ms']:.1f} ms; load {stage['load']:.1f} "
+            f"(after ingest {stage['ingest_load']:.1f})")
 
 
-def report(results: list[dict[str, Any]], medallion: dict[str, Any] | None) -> None:
+def report(results: list[dict[str, Any]], peers: list[dict[str, Any]]) -> None:
     print("\n== results (medians) ==")
-    for res in [*results, *([medallion] if medallion else [])]:
+    for res in [*results, *peers]:
         ing = res["ingest"]
         print(f"{res['server']}: ingest {ing['median']:,.0f} obj/s over {res['http_n']:,} objects "
               f"by HTTP (first envelope {ing['first']:,.0f}, last {ing['last']:,.0f}); "
@@ -275,18 +302,17 @@ def report(results: list[dict[str, Any]], medallion: dict[str, Any] | None) -> N
               f"PSS max {res['pss_total_mb']:.0f} MB total")
         for stage in res["stages"]:
             print(f"    {format_stage(stage)}")
-    if not medallion:
-        return
-    mstage = medallion["stages"][0]
-    print(f"\nratios vs medallion (its N={mstage['size']:,}, page {args_page(mstage)}; "
-          "rates are per object):")
-    for res in results:
-        stage = min(res["stages"], key=lambda s: abs(s["size"] - mstage["size"]))
-        print(f"  {res['server']} at N={stage['size']:,}: ingest "
-              f"{res['ingest']['median'] / medallion['ingest']['median']:.1f}x, full read "
-              f"{stage['read_objs_s'] / mstage['read_objs_s']:.1f}x, first page (limit 100) "
-              f"{mstage['first_page_100_ms'] / stage['first_page_100_ms']:.1f}x faster, "
-              f"get-object {mstage['get_object_ms'] / stage['get_object_ms']:.1f}x faster")
+    for peer in peers:
+        pstage = peer["stages"][0]
+        print(f"\nratios vs {peer['server']} (its N={pstage['size']:,}, page "
+              f"{args_page(pstage)}; rates are per object):")
+        for res in results:
+            stage = min(res["stages"], key=lambda s: abs(s["size"] - pstage["size"]))
+            print(f"  {res['server']} at N={stage['size']:,}: ingest "
+                  f"{res['ingest']['median'] / peer['ingest']['median']:.1f}x, full read "
+                  f"{stage['read_objs_s'] / pstage['read_objs_s']:.1f}x, first page (limit 100) "
+                  f"{pstage['first_page_100_ms'] / stage['first_page_100_ms']:.1f}x faster, "
+                  f"get-object {pstage['get_object_ms'] / stage['get_object_ms']:.1f}x faster")
 
 
 def args_page(stage: dict[str, Any]) -> str:
@@ -308,8 +334,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--medallion-n", type=int, default=2000)
     parser.add_argument("--medallion-page", type=int, default=1000,
                         help="medallion's max_page_size (its default is 100)")
-    parser.add_argument("--medallion-first-page-requests", type=int, default=5)
+    parser.add_argument("--peer-first-page-requests", type=int, default=5)
     parser.add_argument("--no-medallion", action="store_true")
+    parser.add_argument("--opentaxii-venv", default="/tmp/venv-opentaxii")
+    parser.add_argument("--opentaxii-n", type=int, default=1000)
+    parser.add_argument("--no-opentaxii", action="store_true")
     return parser.parse_args()
 
 
@@ -327,13 +356,15 @@ def main() -> None:
             else:
                 with postgres_database() as url:
                     results.append(run_accord(kind, url, workdir, args))
-        medallion = None if args.no_medallion else run_medallion(workdir, args)
+        peers = [run(workdir, args) for run, skip in ((run_medallion, args.no_medallion),
+                                                      (run_opentaxii, args.no_opentaxii))
+                 if not skip]
     except BaseException:
         for log in workdir.glob("*/server.log"):
             print(f"--- {log} (last lines) ---\n{log.read_text()[-3000:]}", file=sys.stderr)
         raise
     shutil.rmtree(workdir, ignore_errors=True)
-    report(results, medallion)
+    report(results, peers)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Server processes for bench/taxii_bench.py: Accord under gunicorn, medallion 3.0.0, RSS sampling.
+"""Server processes for bench/taxii_bench.py: Accord, medallion 3.0.0 and OpenTAXII 0.10.0b1 under
+gunicorn; RSS sampling.
 
 Every server is a child process bound to 127.0.0.1 in its own session, stopped by its own id
 (SIGTERM to the gunicorn master, then SIGKILL to that process group if it lingers).
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ACCORD = ROOT / ".venv" / "bin" / "accord"
 MEDALLION_USER, MEDALLION_PASSWORD = "admin", "Password0"
 MEDALLION_COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+OPENTAXII_USER, OPENTAXII_PASSWORD = "bench", "Password0"
+OPENTAXII_API_ROOT = "5d0c2c16-3b7e-4f63-9a52-6f3c1d1f0b11"
 
 
 def free_port() -> int:
@@ -183,3 +186,49 @@ def medallion_server(venv: Path, workdir: Path, page_size: int) -> tuple[ServerP
     server = ServerProcess(argv, f"{url}/taxii2/", workdir / "server.log",
                            auth=(MEDALLION_USER, MEDALLION_PASSWORD))
     return server, f"{url}/api1/collections/{MEDALLION_COLLECTION}/"
+
+
+def opentaxii_server(venv: Path, workdir: Path, workers: int) -> tuple[ServerProcess, str]:
+    """OpenTAXII 0.10.0b1 (TAXII 2.1, SQLite persistence, stix2-validated adds) under gunicorn,
+    with one API root, one public read/write collection and a basic-auth admin account."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = {
+        "domain": f"127.0.0.1:{port}", "support_basic_auth": True,
+        "auth_api": {"class": "opentaxii.auth.sqldb.SQLDatabaseAPI", "parameters": {
+            "db_connection": f"sqlite:///{workdir / 'auth.db'}", "create_tables": True,
+            "secret": "opentaxii-benchmark-secret-long-enough-for-hs256", "token_ttl_secs": 3600}},
+        "taxii1": {"persistence_api": {
+            "class": "opentaxii.persistence.sqldb.SQLDatabaseAPI", "parameters": {
+                "db_connection": f"sqlite:///{workdir / 'data1.db'}", "create_tables": True}}},
+        "taxii2": {"persistence_api": {
+            "class": "opentaxii.persistence.sqldb.Taxii2SQLDatabaseAPI", "parameters": {
+                "db_connection": f"sqlite:///{workdir / 'data.db'}", "create_tables": True}},
+            "title": "OpenTAXII bench", "public_discovery": True,
+            "max_content_length": 209715200},
+        "logging": {"opentaxii": "warning", "root": "warning"},
+    }
+    (workdir / "config.yml").write_text(json.dumps(config))  # JSON is YAML
+    env = {**os.environ, "OPENTAXII_CONFIG": str(workdir / "config.yml")}
+    tools = venv / "bin"
+    for argv in ([tools / "opentaxii-add-api-root", "-t", "bench", "--default", "--public",
+                  "-i", OPENTAXII_API_ROOT],
+                 [tools / "opentaxii-add-collection", "-r", OPENTAXII_API_ROOT, "-t",
+                  "Indicators", "--public", "--public-write"],
+                 [tools / "opentaxii-create-account", "-u", OPENTAXII_USER, "-p",
+                  OPENTAXII_PASSWORD, "-a"]):
+        subprocess.run([str(part) for part in argv], env=env, cwd=workdir, check=True,
+                       capture_output=True, timeout=120)
+    argv = [str(tools / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--timeout", "600", "opentaxii.http:app"]
+    server = ServerProcess(argv, f"{url}/taxii2/", workdir / "server.log", env,
+                           auth=(OPENTAXII_USER, OPENTAXII_PASSWORD))
+    return server, f"{url}/taxii2/{OPENTAXII_API_ROOT}/"
+
+
+def opentaxii_collection_url(root_url: str) -> str:
+    """The bench collection's URL, read from the API root's collection list."""
+    body = requests.get(f"{root_url}collections/", auth=(OPENTAXII_USER, OPENTAXII_PASSWORD),
+                        headers={"Accept": "application/taxii+json;version=2.1"},
+                        timeout=30).json()
+    return f"{root_url}collections/{body['collections'][0]['id']}/"

@@ -28,9 +28,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
@@ -383,7 +383,8 @@ def _store(session: Session, collection: Collection, rows: list[dict[str, Any]],
         session.execute(update(StixObject).where(
             StixObject.collection_id == collection.id, StixObject.stix_id.in_(superseded),
             StixObject.is_latest.is_(True)).values(is_latest=False))
-    session.execute(insert(StixObject), rows)
+    # A Core insert: one executemany, without the ORM bulk path's per-row bookkeeping.
+    session.execute(insert(cast(Table, StixObject.__table__)), rows)
     session.execute(update(Collection).where(Collection.id == collection.id)
                     .values(last_date_added=rows[-1]["date_added"]))
     collection.last_date_added = rows[-1]["date_added"]

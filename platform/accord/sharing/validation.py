@@ -1,7 +1,9 @@
 """STIX 2.1 validation with the ``stix2`` library's verdicts (STIX 2.1 sections 2-3, 9.1).
 
 ``stix2.parse`` decides for every type it knows (required properties, timestamps, identifiers,
-indicator patterns). Indicator patterns are the costly part, so their verdicts are memoised per
+indicator patterns). A fast path (``accord.sharing.stixcheck``) first accepts what stix2 surely
+accepts, without building a stix2 object; stix2 judges the rest and words every rejection.
+Indicator patterns are the costly part, so their verdicts are memoised per
 *pattern shape*: the pattern with its plain string literals blanked, because the pattern grammar
 accepts any correctly escaped string literal the same way. Timestamp, binary and hex literals
 are kept, since their contents are checked.
@@ -18,6 +20,7 @@ from typing import Any
 import stix2
 from stix2patterns.validator import run_validator
 
+from accord.sharing import stixcheck
 from accord.sharing.timestamps import parse_timestamp
 
 _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
@@ -49,18 +52,26 @@ def is_stix_id(value: object) -> bool:
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
     """Nesting too deep for stix2 and json.dumps (which recurse), or text that is not Unicode
     (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8).
-    Walked level by level, without recursion."""
+    Walked level by level, without recursion; a level's texts are searched at once, and only
+    when one of them is not ASCII."""
     level: list[Any] = [obj]
     for _ in range(MAX_DEPTH):
         children: list[Any] = []
+        texts: list[str] = []
         for node in level:
-            items = node.items() if isinstance(node, Mapping) else enumerate(node)
-            for key, child in items:
-                if any(isinstance(text, str) and _SURROGATE.search(text)
-                       for text in (key, child)):
-                    return "contains a lone UTF-16 surrogate, which is not Unicode text"
-                if isinstance(child, Mapping | list):
+            if isinstance(node, Mapping):
+                texts.extend(key for key in node if isinstance(key, str))
+                values = node.values()
+            else:
+                values = node
+            for child in values:
+                if isinstance(child, str):
+                    texts.append(child)
+                elif isinstance(child, Mapping | list):
                     children.append(child)
+        joined = "".join(texts)
+        if not joined.isascii() and _SURROGATE.search(joined):
+            return "contains a lone UTF-16 surrogate, which is not Unicode text"
         if not children:
             return None
         level = children
@@ -116,7 +127,7 @@ def _basic_error(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _parse_error(obj: Mapping[str, Any]) -> str | None:
+def _parse_error(obj: Mapping[str, Any], fast: bool) -> str | None:
     document = dict(obj)
     if document.get("type") == "indicator" and document.get("pattern_type") == "stix" and \
             isinstance(document.get("pattern"), str):
@@ -125,6 +136,8 @@ def _parse_error(obj: Mapping[str, Any]) -> str | None:
             return f"pattern: {problem}"
         # Judged above; stix2 skips its own (uncached) pattern check for other pattern types.
         document["pattern_type"] = "x-accord-checked"
+    if fast and stixcheck.accepts(document):
+        return None  # stix2 would accept it (see accord.sharing.stixcheck)
     try:
         stix2.parse(document, allow_custom=True, version="2.1")
     except Exception as exc:  # stix2 raises many exception types; each message is the verdict
@@ -132,8 +145,12 @@ def _parse_error(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
-def validation_error(obj: Any) -> str | None:
-    """Why ``obj`` is not a valid STIX 2.1 object, or None if it is."""
+def validation_error(obj: Any, *, fast: bool = True) -> str | None:
+    """Why ``obj`` is not a valid STIX 2.1 object, or None if it is.
+
+    ``fast=False`` builds a stix2 object for every object: the reference verdict the fast path
+    is tested against.
+    """
     if not isinstance(obj, Mapping):
         return "not a JSON object"
-    return _structure_error(obj) or _basic_error(obj) or _parse_error(obj)
+    return _structure_error(obj) or _basic_error(obj) or _parse_error(obj, fast)
