@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from accord import config, db, errorpages, health, registry
+from accord import config, db, errorpages, health, registry, requestguard
 
 log = logging.getLogger("accord")
 
@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = None  # TAXII enforces its own limit with a 413 resource
     db.init_app(app)
     errorpages.init_app(app)
+    requestguard.init_app(app)
     app.register_blueprint(health.bp)
     for blueprint in registry.BLUEPRINTS:
         app.register_blueprint(blueprint)

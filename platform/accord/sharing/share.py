@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord import audit
+from accord import audit, jsonbody
 from accord.db import utcnow
 from accord.errors import BadRequest
 from accord.models.stix import StixObject
@@ -93,10 +93,7 @@ class ShareReport:
 
 def objects_from_json(text: str) -> list[Any]:
     """Objects of a STIX bundle, a TAXII envelope, a JSON list or one object; 400 otherwise."""
-    try:
-        body = json.loads(text)
-    except ValueError as exc:
-        raise BadRequest(f"the input is not valid JSON: {str(exc)[:160]}") from None
+    body = jsonbody.parse(text, what="the input", strict=False)  # each object is judged alone
     if isinstance(body, list):
         return body
     if isinstance(body, dict) and isinstance(body.get("objects"), list):

@@ -18,6 +18,7 @@ from typing import Any
 import stix2
 from stix2patterns.validator import run_validator
 
+from accord.jsonbody import MAX_DEPTH, structure_problem
 from accord.sharing.timestamps import parse_timestamp
 
 _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
@@ -28,8 +29,6 @@ _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 _STRING_LITERAL = re.compile(r"((?:[=<>,(]|\bLIKE|\bMATCHES)\s*)'(?:[^'\\]|\\'|\\\\)*'")
 MAX_REASON = 300
 MAX_ID_LENGTH = 300
-MAX_DEPTH = 64  # far beyond any STIX object, far below Python's recursion limit
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_stix_id(value: object) -> bool:
@@ -48,28 +47,20 @@ def is_stix_id(value: object) -> bool:
 
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
     """Nesting too deep for stix2 and json.dumps (which recurse), or text that is not Unicode
-    (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8).
-    Walked level by level, without recursion."""
-    level: list[Any] = [obj]
-    for _ in range(MAX_DEPTH):
-        children: list[Any] = []
-        for node in level:
-            items = node.items() if isinstance(node, Mapping) else enumerate(node)
-            for key, child in items:
-                if any(isinstance(text, str) and _SURROGATE.search(text)
-                       for text in (key, child)):
-                    return "contains a lone UTF-16 surrogate, which is not Unicode text"
-                if isinstance(child, Mapping | list):
-                    children.append(child)
-        if not children:
-            return None
-        level = children
-    return f"nested deeper than {MAX_DEPTH} levels"
+    (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8)."""
+    return structure_problem(obj, max_depth=MAX_DEPTH)
 
 
 @lru_cache(maxsize=4096)
 def _pattern_shape_error(shape: str, version: str) -> str | None:
-    errors = run_validator(shape, version)
+    """The verdict on one pattern shape; a validator crash is a verdict too (and memoised)."""
+    try:
+        errors = run_validator(shape, version)
+    except RecursionError:  # e.g. hundreds of nested parentheses
+        return "the pattern is nested too deeply to check"
+    except Exception as exc:  # stix2-patterns fails on some input (e.g. '' raises
+        # UnboundLocalError); a pattern it cannot judge is refused, never a 500
+        return f"the pattern could not be checked ({exc.__class__.__name__})"
     return str(errors[0]) if errors else None
 
 
