@@ -27,7 +27,7 @@ from accord.models.stix import StixObject
 from accord.sharing.access import Standing
 from accord.sharing.ingest import IngestResult, add_objects
 from accord.sharing.timestamps import format_timestamp, parse_timestamp
-from accord.sharing.validation import pattern_error, validation_error
+from accord.sharing.validation import is_stix_id, pattern_error, validation_error
 from accord.sharing.values import ParsedList, indicator, parse_lines
 from accord.tlp import Tlp
 from exercises.guard import assert_not_exercise_collection
@@ -115,9 +115,11 @@ def indicator_id(team_id: uuid.UUID, collection_id: uuid.UUID, value: str) -> st
 
 def _held_versions(session: Session, collection_id: uuid.UUID, objects: Iterable[Any]
                    ) -> set[tuple[str, str]]:
-    """(id, version) pairs the collection holds already: their successes are duplicates."""
+    """(id, version) pairs the collection holds already: their successes are duplicates.
+    Only well-formed ids are looked up (any other id is never stored, and one holding a lone
+    surrogate cannot even be sent to the database)."""
     ids = sorted({obj["id"] for obj in objects
-                  if isinstance(obj, dict) and isinstance(obj.get("id"), str)})
+                  if isinstance(obj, dict) and is_stix_id(obj.get("id"))})
     if not ids:
         return set()
     rows = session.execute(select(StixObject.stix_id, StixObject.version).where(
