@@ -68,8 +68,8 @@ def fill(rng: random.Random, world: World, rule: str) -> str:
     def value(match: re.Match[str]) -> str:
         pool = world.pools.get(match["name"], [])
         roll = rng.random()
-        text = (rng.choice(pool) if pool and roll < 0.65 else
-                inputs.unknown_id(rng) if roll < 0.85 else inputs.odd_text(rng) or "x")
+        text = (rng.choice(pool) if pool and roll < 0.75 else
+                inputs.unknown_id(rng) if roll < 0.9 else inputs.odd_text(rng) or "x")
         return quote(text, safe="/" if match["converter"] == "path" else "")
     return _ARGUMENT.sub(value, rule)
 

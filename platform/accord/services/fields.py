@@ -48,11 +48,15 @@ def number(value: object, field: str, *, minimum: float = -math.inf, maximum: fl
     if whole and math.isfinite(result) and result != int(result):
         raise BadRequest(f"{field}: must be a whole number")
     if not minimum <= result <= maximum:  # also refuses NaN and the infinities
-        low = "" if minimum == -math.inf else f" at least {minimum:g}"
-        high = "" if maximum == math.inf else f" at most {maximum:g}"
+        low = "" if minimum == -math.inf else f" at least {_shown(minimum)}"
+        high = "" if maximum == math.inf else f" at most {_shown(maximum)}"
         joined = " and".join(part for part in (low, high) if part) or " finite"
         raise BadRequest(f"{field}: must be{joined}")
     return result
+
+
+def _shown(limit: float) -> str:
+    return str(int(limit)) if limit == int(limit) else f"{limit:g}"
 
 
 def whole_number(value: object, field: str, *, minimum: int, maximum: int) -> int:
