@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from accord import jsonbody
 from accord.auth import authenticate, require_role, require_scope
 from accord.db import get_session
 from accord.errors import BadRequest
 from accord.models.users import Role, Scope
+from accord.services.fields import whole_number
 from feeds import engine, scheduling, sources
 
 bp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds")
@@ -29,9 +31,7 @@ def _authenticate() -> None:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True) if request.get_data() else {}
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
+    data = jsonbody.request_object()
     unknown = set(data) - CREATE_FIELDS
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -98,11 +98,9 @@ def run_now(ref: str) -> ResponseReturnValue:
 def runs(ref: str) -> ResponseReturnValue:
     session = get_session()
     feed = sources.get_feed(session, ref)
-    limit = request.args.get("limit", "20")
-    if not limit.isdigit() or not 0 < int(limit) <= 500:
-        raise BadRequest("limit: a whole number from 1 to 500")
+    limit = whole_number(request.args.get("limit", "20"), "limit", minimum=1, maximum=500)
     return jsonify(runs=[sources.run_summary(r) for r in sources.recent_runs(session, feed,
-                                                                             int(limit))])
+                                                                             limit)])
 
 
 @bp.get("/status")

@@ -14,6 +14,7 @@ from accord import audit
 from accord.errors import BadRequest, Conflict, NotFound
 from accord.services import lookup
 from accord.services.collections import parse_tlp
+from accord.services.fields import number, whole_number
 from accord.tlp import Tlp
 from feeds import lists, secrets
 from feeds.models import FeedKind, FeedRun, FeedSource
@@ -29,6 +30,9 @@ REQUIRED = {FeedKind.TAXII_PULL: ("url", "collection"), FeedKind.TAXII_PUSH: ("u
 DEFAULT_TLP = {FeedKind.TAXII_PULL: Tlp.AMBER, FeedKind.TAXII_PUSH: Tlp.GREEN,
                FeedKind.LIST: Tlp.GREEN}
 MIN_INTERVAL = 10
+MAX_INTERVAL = 366 * 24 * 3600  # a year; the column is a 32-bit integer
+MAX_PAGE_SIZE = 10_000
+MAX_TIMEOUT = 3600
 
 
 def parse_kind(text: str) -> FeedKind:
@@ -55,8 +59,11 @@ def get_feed(session: Session, ref: str) -> FeedSource:
 def _check_schedule(interval: int | None, cron: str | None) -> None:
     if interval is not None and cron:
         raise BadRequest("schedule: give either interval or cron, not both")
-    if interval is not None and (not isinstance(interval, int) or interval < MIN_INTERVAL):
-        raise BadRequest(f"interval: must be a whole number of seconds, at least {MIN_INTERVAL}")
+    if interval is not None:
+        if isinstance(interval, bool) or not isinstance(interval, int):
+            raise BadRequest(f"interval: must be a whole number of seconds, at least "
+                             f"{MIN_INTERVAL}")
+        whole_number(interval, "interval", minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
     if cron:
         try:
             CronTrigger.from_crontab(cron, timezone="UTC")
@@ -74,8 +81,9 @@ def _check_settings(kind: FeedKind, values: dict[str, Any]) -> dict[str, Any]:
             raise BadRequest(f"{key}: required for {kind.value} feeds")
     if "format" in cleaned and cleaned["format"] not in lists.FORMATS:
         raise BadRequest(f"format: must be one of {', '.join(lists.FORMATS)}")
-    for key in ("page_size", "timeout"):
-        if key in cleaned and (not isinstance(cleaned[key], int | float) or cleaned[key] <= 0):
+    for key, highest in (("page_size", MAX_PAGE_SIZE), ("timeout", MAX_TIMEOUT)):
+        if key in cleaned and (isinstance(cleaned[key], str)
+                               or number(cleaned[key], key, maximum=highest) <= 0):
             raise BadRequest(f"{key}: must be a positive number")
     for key in ("match_types", "labels"):
         if key in cleaned and (not isinstance(cleaned[key], list)

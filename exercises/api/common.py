@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, request
 from sqlalchemy.orm import Session
 
+from accord import jsonbody
 from accord.auth import Principal, authenticate, require_scope
 from accord.db import get_session
 from accord.errors import BadRequest
@@ -37,12 +38,7 @@ def session() -> Session:
 
 def body() -> dict[str, Any]:
     """The JSON object sent with the request (an empty body is an empty object)."""
-    if not request.get_data():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return data
+    return jsonbody.request_object()
 
 
 def text_field(data: dict[str, Any], key: str, *, required: bool = False) -> str:

@@ -36,6 +36,8 @@ from exercises.scenarios import library
 from exercises.scenarios.durations import parse_iso
 
 MAX_SPEED = 3600.0
+MIN_SPEED = 0.01  # slower than real time, a drill's planned times would leave the calendar
+LATEST_START_YEAR = 2999  # later starts plus scenario offsets could leave the calendar
 PAST_TOLERANCE = timedelta(minutes=1)
 PLAY_TLP = Tlp.AMBER_STRICT  # exercise grants let players read everything but RED
 
@@ -60,14 +62,19 @@ def parse_start(text: str, timezone: str | None = None) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"start: {text!r} is not an ISO 8601 date and time") from None
+        raise BadRequest(f"start: {text[:60]!r} is not an ISO 8601 date and time") from None
+    if moment.year > LATEST_START_YEAR:
+        raise BadRequest(f"start: must be before the year {LATEST_START_YEAR + 1}")
     if moment.tzinfo is None:
         try:
             zone = zoneinfo.ZoneInfo(timezone or "UTC")
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise BadRequest(f"timezone: unknown time zone {timezone!r}") from None
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before the calendar starts
+        raise BadRequest(f"start: {text[:60]!r} is out of range") from None
 
 
 def local_iso(moment: datetime | None, timezone: str) -> str | None:
@@ -102,8 +109,8 @@ def scenario_end_offset(document: dict[str, Any]) -> timedelta:
 def _check_request(request: ScheduleRequest, document: dict[str, Any]) -> None:
     if not request.name.strip():
         raise BadRequest("name: an exercise needs a name")
-    if not 0 < request.speed <= MAX_SPEED:
-        raise BadRequest(f"speed: must be more than 0 and at most {MAX_SPEED:g}")
+    if not MIN_SPEED <= request.speed <= MAX_SPEED:
+        raise BadRequest(f"speed: must be at least {MIN_SPEED:g} and at most {MAX_SPEED:g}")
     if request.speed != 1 and not request.rehearsal:
         raise BadRequest("speed: a speed factor other than 1 is only for rehearsals "
                          "(set rehearsal)")

@@ -15,9 +15,12 @@ ISO_DURATION = re.compile(
     r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
 CLOCK_OFFSET = re.compile(r"^[+]?(?P<h>\d{1,3}):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?$")
-MSEL_OFFSET = re.compile(r"^(?:(?P<unit>[DJHTM])\+(?P<n>\d+)\s*)+$", re.IGNORECASE)
-MSEL_PART = re.compile(r"(?P<unit>[DJHTM])\+(?P<n>\d+)", re.IGNORECASE)
+MSEL_OFFSET = re.compile(r"^(?:(?P<unit>[DJHTM])\+(?P<n>\d{1,9})\s*)+$", re.IGNORECASE)
+MSEL_PART = re.compile(r"(?P<unit>[DJHTM])\+(?P<n>\d{1,9})", re.IGNORECASE)
 MSEL_SECONDS = {"D": 86400, "J": 86400, "H": 3600, "M": 60, "T": 60}
+
+
+MAX_DURATION = timedelta(days=3660)  # ten years: no scenario offset or deadline is longer
 
 
 class DurationError(ValueError):
@@ -32,8 +35,16 @@ def parse_iso(text: object) -> timedelta:
     if match is None or not any(match.groupdict().values()) or text.strip().upper().endswith("T"):
         raise DurationError("not an ISO 8601 duration (e.g. PT15M, PT1H30M, P1DT2H)")
     parts = {key: float(value) if value else 0.0 for key, value in match.groupdict().items()}
-    return timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"], minutes=parts["m"],
-                     seconds=parts["s"])
+    return _bounded(parts["w"] * 604800 + parts["d"] * 86400 + parts["h"] * 3600
+                    + parts["m"] * 60 + parts["s"])
+
+
+def _bounded(seconds: float) -> timedelta:
+    """``seconds`` as a timedelta, refused beyond :data:`MAX_DURATION` (so no later date sum
+    overflows; ``P99999999999D`` would not even fit a timedelta)."""
+    if not seconds <= MAX_DURATION.total_seconds():
+        raise DurationError(f"longer than {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def parse_offset(text: str) -> timedelta:
@@ -43,12 +54,11 @@ def parse_offset(text: str) -> timedelta:
         return parse_iso(value)
     clock = CLOCK_OFFSET.match(value)
     if clock:
-        return timedelta(hours=int(clock["h"]), minutes=int(clock["m"]),
-                         seconds=int(clock["s"] or 0))
+        return _bounded(int(clock["h"]) * 3600 + int(clock["m"]) * 60 + int(clock["s"] or 0))
     if MSEL_OFFSET.match(value):
         seconds = sum(MSEL_SECONDS[part["unit"].upper()] * int(part["n"])
                       for part in MSEL_PART.finditer(value))
-        return timedelta(seconds=seconds)
+        return _bounded(seconds)
     raise DurationError(
         "not an offset: use an ISO 8601 duration (PT1H15M), +HH:MM, or D+n H+n M+n"
     )

@@ -18,6 +18,7 @@ STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]+--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-
                      r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INJECT_KEYS = {"id", "offset", "phase", "from", "title", "body", "audience", "channels", "hold",
                "controller_notes", "stix", "expected_actions"}
+MAX_WEIGHT = 1000
 ACTION_KEYS = {"id", "teams", "text", "deadline", "objective", "weight", "evidence", "match",
                "decision_options"}
 MATCH_KEYS = {"object", "pattern", "pattern_contains", "sighting_of", "of"}
@@ -115,7 +116,8 @@ def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[s
     if objective and objective not in check.objective_ids:
         check.add(join(path, "objective"), f"unknown objective {objective!r}")
     weight = entry.get("weight", 1)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or \
+            not 0 < weight <= MAX_WEIGHT:  # also refuses YAML's .nan and .inf
         check.add(join(path, "weight"), "must be a positive number")
         weight = 1
     evidence = check.text(entry, "evidence", path, required=True)

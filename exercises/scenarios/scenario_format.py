@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
+from accord import jsonbody
 from accord.tlp import Tlp
-from exercises.scenarios import injects
+from exercises.scenarios import injects, yamlload
 from exercises.scenarios.checking import Checker, Problem, ScenarioInvalid, join
 from exercises.scenarios.durations import parse_iso
 
@@ -33,19 +34,32 @@ TOP_LEVEL_KEYS = {
 
 
 def load_source(text: str, fmt: str = "yaml") -> Any:
-    """Parse YAML or JSON text; syntax errors become a :class:`ScenarioInvalid` with a line."""
+    """Parse YAML or JSON text; syntax errors become a :class:`ScenarioInvalid` with a line.
+
+    JSON is read strictly (:mod:`accord.jsonbody`), YAML with an alias budget
+    (:mod:`exercises.scenarios.yamlload`), and text that cannot be stored (NUL, lone
+    surrogates, nesting deeper than the JSON limit) is refused for both.
+    """
     try:
-        if fmt == "json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+        data = jsonbody.loads(text) if fmt == "json" else yamlload.load(text)
     except json.JSONDecodeError as exc:
         problem = Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")
         raise ScenarioInvalid([problem]) from None
+    except ValueError as exc:  # NaN, Infinity, numbers out of range
+        raise ScenarioInvalid([Problem("file", f"not valid JSON: {exc}")]) from None
+    except RecursionError:
+        raise ScenarioInvalid([Problem("file", "not valid JSON: nested too deeply")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "file"
         reason = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioInvalid([Problem(where, f"not valid YAML: {reason}")]) from None
+        if not isinstance(exc, yamlload.Refused):
+            reason = f"not valid YAML: {reason}"
+        raise ScenarioInvalid([Problem(where, reason)]) from None
+    unstorable = jsonbody.structure_problem(data, allow_nul=False)
+    if unstorable:
+        raise ScenarioInvalid([Problem("file", unstorable)])
+    return data
 
 
 def _rating_scale(check: Checker, raw: Any) -> list[dict[str, str]]:

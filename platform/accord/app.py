@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from accord import api, config, db, errorpages, features, health, taxii, web
+from accord import api, config, db, errorpages, features, health, requestguard, taxii, web
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
 from accord.cli.worker import worker_command
@@ -42,6 +42,7 @@ def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = ()) -
     features.install(app, installed)
     db.init_app(app)
     errorpages.init_app(app)
+    requestguard.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(taxii.bp)
     app.register_blueprint(api.bp)

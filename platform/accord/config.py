@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     # (`accord worker`, or the scheduler); 0 keeps every add synchronous.
     "TAXII_ASYNC_OBJECTS": 0,
     "TAXII_ASYNC_CHUNK": 500,
+    # Longest request URI answered (414 above it): 500 ids of up to 90 characters in match[id]
+    "MAX_URL_LENGTH": 48 * 1024,
     # Authentication
     "LOGIN_FAILURE_WINDOW_SECONDS": 300,
     "LOGIN_FAILURES_PER_USER": 10,
@@ -146,7 +148,7 @@ def validate(app: Flask) -> list[str]:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["DATABASE_URL"] = _check_database_url(url)
 
-    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE"):
+    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE", "MAX_URL_LENGTH"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"ACCORD_{key} must be a positive integer")
     if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):

@@ -57,6 +57,10 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int, threads: in
         "threads": threads,
         "worker_class": "gthread",
         "timeout": 120,
+        # gunicorn caps its request line at 8190 bytes unless the limit is off (0); 500 ids
+        # in match[id] need about 25-48 KiB, so the hub measures the URI itself and answers
+        # a longer one with its own 414 (accord.requestguard, ACCORD_MAX_URL_LENGTH).
+        "limit_request_line": 0,
         "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
         # gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, shared by every

@@ -16,7 +16,9 @@ from accord.db import utcnow
 from accord.errors import BadRequest, Conflict, NotFound
 from accord.models.users import ApiToken, Scope
 from accord.services import lookup
-from accord.services.fields import fits
+from accord.services.fields import fits, number
+
+MAX_EXPIRES_DAYS = 3650  # ten years; a longer-lived token is better issued without expiry
 
 
 def parse_scopes(scopes: Iterable[str]) -> list[str]:
@@ -61,9 +63,10 @@ def create_token(
     if not user.active:
         raise Conflict(f"user {username!r} is inactive")
     if expires_in_days is not None:
-        if expires_in_days <= 0:
+        days = number(expires_in_days, "expires_days", maximum=MAX_EXPIRES_DAYS)
+        if days <= 0:
             raise BadRequest("expires: must be in the future")
-        expires_at = utcnow() + timedelta(days=expires_in_days)
+        expires_at = utcnow() + timedelta(days=days)
     secret = new_token()
     token = ApiToken(
         user=user,

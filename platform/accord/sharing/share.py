@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord import audit
+from accord import audit, jsonbody
 from accord.db import utcnow
 from accord.errors import BadRequest
 from accord.models.stix import StixObject
@@ -28,7 +28,7 @@ from accord.sharing.access import Standing
 from accord.sharing.exercise_separation import assert_not_exercise_collection
 from accord.sharing.ingest import IngestResult, add_objects
 from accord.sharing.timestamps import format_timestamp, parse_timestamp
-from accord.sharing.validation import pattern_error, validation_error
+from accord.sharing.validation import is_stix_id, pattern_error, validation_error
 from accord.sharing.values import ParsedList, indicator, parse_lines
 from accord.tlp import Tlp
 
@@ -93,10 +93,7 @@ class ShareReport:
 
 def objects_from_json(text: str) -> list[Any]:
     """Objects of a STIX bundle, a TAXII envelope, a JSON list or one object; 400 otherwise."""
-    try:
-        body = json.loads(text)
-    except ValueError as exc:
-        raise BadRequest(f"the input is not valid JSON: {str(exc)[:160]}") from None
+    body = jsonbody.parse(text, what="the input", strict=False)  # each object is judged alone
     if isinstance(body, list):
         return body
     if isinstance(body, dict) and isinstance(body.get("objects"), list):
@@ -118,9 +115,11 @@ def indicator_id(team_id: uuid.UUID, collection_id: uuid.UUID, value: str) -> st
 
 def _held_versions(session: Session, collection_id: uuid.UUID, objects: Iterable[Any]
                    ) -> set[tuple[str, str]]:
-    """(id, version) pairs the collection holds already: their successes are duplicates."""
+    """(id, version) pairs the collection holds already: their successes are duplicates.
+    Only well-formed ids are looked up (any other id is never stored, and one holding a lone
+    surrogate cannot even be sent to the database)."""
     ids = sorted({obj["id"] for obj in objects
-                  if isinstance(obj, dict) and isinstance(obj.get("id"), str)})
+                  if isinstance(obj, dict) and is_stix_id(obj.get("id"))})
     if not ids:
         return set()
     rows = session.execute(select(StixObject.stix_id, StixObject.version).where(

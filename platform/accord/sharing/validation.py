@@ -20,6 +20,7 @@ from typing import Any
 import stix2
 from stix2patterns.validator import run_validator
 
+from accord.jsonbody import MAX_DEPTH, structure_problem
 from accord.sharing import stixcheck
 from accord.sharing.timestamps import parse_timestamp
 
@@ -31,8 +32,6 @@ _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 _STRING_LITERAL = re.compile(r"((?:[=<>,(]|\bLIKE|\bMATCHES)\s*)'(?:[^'\\]|\\'|\\\\)*'")
 MAX_REASON = 300
 MAX_ID_LENGTH = 300
-MAX_DEPTH = 64  # far beyond any STIX object, far below Python's recursion limit
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_stix_id(value: object) -> bool:
@@ -51,36 +50,20 @@ def is_stix_id(value: object) -> bool:
 
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
     """Nesting too deep for stix2 and json.dumps (which recurse), or text that is not Unicode
-    (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8).
-    Walked level by level, without recursion; a level's texts are searched at once, and only
-    when one of them is not ASCII."""
-    level: list[Any] = [obj]
-    for _ in range(MAX_DEPTH):
-        children: list[Any] = []
-        texts: list[str] = []
-        for node in level:
-            if isinstance(node, Mapping):
-                texts.extend(key for key in node if isinstance(key, str))
-                values = node.values()
-            else:
-                values = node
-            for child in values:
-                if isinstance(child, str):
-                    texts.append(child)
-                elif isinstance(child, Mapping | list):
-                    children.append(child)
-        joined = "".join(texts)
-        if not joined.isascii() and _SURROGATE.search(joined):
-            return "contains a lone UTF-16 surrogate, which is not Unicode text"
-        if not children:
-            return None
-        level = children
-    return f"nested deeper than {MAX_DEPTH} levels"
+    (a lone UTF-16 surrogate from a ``\\ud800`` escape cannot be stored or sent as UTF-8)."""
+    return structure_problem(obj, max_depth=MAX_DEPTH)
 
 
 @lru_cache(maxsize=4096)
 def _pattern_shape_error(shape: str, version: str) -> str | None:
-    errors = run_validator(shape, version)
+    """The verdict on one pattern shape; a validator crash is a verdict too (and memoised)."""
+    try:
+        errors = run_validator(shape, version)
+    except RecursionError:  # e.g. hundreds of nested parentheses
+        return "the pattern is nested too deeply to check"
+    except Exception as exc:  # stix2-patterns fails on some input (e.g. '' raises
+        # UnboundLocalError); a pattern it cannot judge is refused, never a 500
+        return f"the pattern could not be checked ({exc.__class__.__name__})"
     return str(errors[0]) if errors else None
 
 

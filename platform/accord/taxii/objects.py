@@ -7,7 +7,6 @@ them. People get the object exactly as it was stored.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -15,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from accord import audit, authz
+from accord import audit, authz, jsonbody
 from accord.db import get_session, utcnow
 from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
@@ -134,18 +133,6 @@ def get_manifest(api_root: str, collection_id: str) -> ResponseReturnValue:
     return with_date_headers(taxii_json(body), page.first_added, page.last_added)
 
 
-def _not_json(name: str) -> float:
-    """NaN and Infinity are Python's extensions, not JSON (RFC 8259 section 6)."""
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text[:40]} is out of range for a JSON number")
-    return value
-
-
 def _read_envelope() -> list[Any]:
     """The request body as a list of objects; 400/413/415 with the reason otherwise."""
     check_content_type(request)
@@ -156,12 +143,7 @@ def _read_envelope() -> list[Any]:
     raw = request.stream.read(limit + 1)
     if len(raw) > limit:
         raise PayloadTooLarge(f"The body exceeds this API root's max_content_length ({limit}).")
-    try:
-        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {str(exc)[:200]}") from None
-    except RecursionError:
-        raise BadRequest("The body is not valid JSON: nested too deeply") from None
+    body = jsonbody.parse(raw, what="The body", strict=False)  # each object is judged alone
     if not isinstance(body, dict):
         raise BadRequest("The body must be a TAXII envelope: a JSON object with 'objects'.")
     objects = body.get("objects")

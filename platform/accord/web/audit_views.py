@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from flask import Blueprint, render_template, request
 from sqlalchemy import Select, func, select
 
 from accord.db import get_session
-from accord.errors import BadRequest
 from accord.models.audit import AuditEvent
 from accord.models.users import Role
+from accord.web import forms
 from accord.web.sessions import role_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
-
-
-def _day(name: str) -> datetime | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise BadRequest(f"{name}: {raw!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _filtered(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
@@ -35,10 +23,11 @@ def _filtered(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
         query = query.where(AuditEvent.actor_name == user)
     if team := args.get("team", "").strip():
         query = query.where(AuditEvent.team_name == team)
-    if since := _day("since"):
+    since, until = forms.day_range(forms.date_field(args, "since"), forms.date_field(args, "until"))
+    if since is not None:
         query = query.where(AuditEvent.occurred_at >= since)
-    if until := _day("until"):
-        query = query.where(AuditEvent.occurred_at < until + timedelta(days=1))
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
     return query
 
 
@@ -47,7 +36,7 @@ def _filtered(query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
 def index() -> str:
     """One page of audit events matching the filters."""
     db = get_session()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = forms.page_number(request.args)
     base = _filtered(select(AuditEvent))
     total = int(db.scalar(select(func.count()).select_from(base.subquery())) or 0)
     events = list(db.scalars(base.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

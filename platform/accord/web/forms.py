@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import flash, request
 
 from accord.errors import AccordError, BadRequest
+from accord.services.fields import number, whole_number
 from accord.tlp import Tlp
+
+MAX_PAGE = 1_000_000
 
 
 def text(name: str, default: str = "") -> str:
@@ -22,14 +25,9 @@ def checked(name: str) -> bool:
 
 
 def optional_float(name: str) -> float | None:
-    """A number field that may be left empty; a bad value is a 400 naming the field."""
+    """A finite number field that may be left empty; a bad value is a 400 naming the field."""
     raw = text(name)
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise BadRequest(f"{name}: {raw!r} is not a number") from None
+    return number(raw, name) if raw else None
 
 
 def tlp_field(fields: Mapping[str, str], name: str, default: str = "") -> Tlp | None:
@@ -52,6 +50,21 @@ def date_field(fields: Mapping[str, str], name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise BadRequest(f"{name}: {raw[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def day_range(first: date | None, last: date | None
+              ) -> tuple[datetime | None, datetime | None]:
+    """``[first 00:00, the day after last 00:00)`` in UTC for "from"/"to" date filters; None
+    for an open end (``9999-12-31`` has no day after it in the calendar, so it is open)."""
+    start = datetime.combine(first, time(), tzinfo=UTC) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) \
+        if last is not None and last < date.max else None
+    return start, end
+
+
+def page_number(fields: Mapping[str, str], name: str = "page") -> int:
+    """A 1-based page number from the query string (1 if absent); 400 naming it."""
+    return whole_number(fields.get(name, "").strip() or 1, name, minimum=1, maximum=MAX_PAGE)
 
 
 def flash_error(exc: AccordError) -> None:

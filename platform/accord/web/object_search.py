@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -89,10 +89,6 @@ def cursor(args: Mapping[str, str], name: str) -> datetime | None:
         raise BadRequest(f"{name}: {raw[:40]!r} is not a page position") from None
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
 def search_conditions(collection_id: uuid.UUID, access: ReadAccess, search: Search
                       ) -> list[ColumnElement[bool]]:
     """The TAXII read conditions narrowed by the search form."""
@@ -106,10 +102,11 @@ def search_conditions(collection_id: uuid.UUID, access: ReadAccess, search: Sear
         where.append(StixObject.tlp == search.tlp)
     if search.source_team is not None:
         where.append(StixObject.source_team_id == search.source_team)
-    if search.added_from is not None:
-        where.append(StixObject.date_added >= _midnight(search.added_from))
-    if search.added_to is not None:
-        where.append(StixObject.date_added < _midnight(search.added_to) + timedelta(days=1))
+    start, end = forms.day_range(search.added_from, search.added_to)
+    if start is not None:
+        where.append(StixObject.date_added >= start)
+    if end is not None:
+        where.append(StixObject.date_added < end)
     return where
 
 

@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from accord import audit, authz
 from accord.db import get_session
 from accord.errors import BadRequest, Conflict, Forbidden
+from accord.jsonbody import text_problem
 from accord.models.collections import Collection
 from accord.models.users import User
 from accord.sharing import share
 from accord.sharing.exercise_separation import assert_not_exercise_collection
 from accord.sharing.ingest import Author, add_objects
 from accord.sharing.share import Outcome
+from accord.sharing.validation import is_stix_id
 from accord.tlp import Tlp
 from accord.web import indicator_form
 from accord.web.collection_views import reach
@@ -74,7 +76,8 @@ def _pasted_text() -> str:
 def _named(listed: list[Outcome], objects: list[Any]) -> list[Outcome]:
     """Label each verdict with the object's name, so the analyst recognises it."""
     names = {obj["id"]: str(obj.get("name") or obj.get("value") or "")[:200]
-             for obj in objects if isinstance(obj, dict) and isinstance(obj.get("id"), str)}
+             for obj in objects if isinstance(obj, dict) and is_stix_id(obj.get("id"))}
+    names = {key: name for key, name in names.items() if not text_problem(name, allow_nul=True)}
     return [replace(item, value=names.get(item.id) or None) for item in listed]
 
 

@@ -41,7 +41,9 @@ def _ordered(first: str, last: str, strict: bool = False) -> Constraint:
     def check(present: dict[str, Any], plan: Plan) -> bool:
         if first not in present or last not in present:
             return True
-        return present[last] > present[first] if strict else present[last] >= present[first]
+        later: bool = (present[last] > present[first] if strict
+                       else present[last] >= present[first])
+        return later
     return check
 
 
