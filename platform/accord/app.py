@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from accord import config, db, errorpages, health, registry
+from accord import config, db, errorpages, health, proxies, registry
 
 log = logging.getLogger("accord")
 
@@ -17,6 +17,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask("accord", instance_relative_config=True)
     config.load(app, overrides)
     notices = config.validate(app)
+    proxies.init_app(app)
     app.instance_path = app.config["INSTANCE_PATH"]
     for notice in notices:
         log.warning(notice)

@@ -54,6 +54,8 @@ def _run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) 
             "threads": threads,
             "worker_class": "gthread",
             "timeout": 120,
+            # Forwarded headers are Accord's to judge (ACCORD_TRUSTED_PROXIES), not gunicorn's.
+            "forwarded_allow_ips": "",
             "accesslog": "-",
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
         },

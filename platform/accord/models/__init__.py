@@ -5,6 +5,7 @@ from accord.models.collections import Collection, CollectionGrant, CollectionKin
 from accord.models.scheduling import SchedulerLease, scheduler_jobs
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.models.teams import Team, TrustGroup, trust_group_members
+from accord.models.throttle import LoginThrottle
 from accord.models.users import ApiToken, Role, Scope, User
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Collection",
     "CollectionGrant",
     "CollectionKind",
+    "LoginThrottle",
     "Role",
     "SchedulerLease",
     "Scope",

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from accord import audit
+from accord import audit, authz
 from accord.db import get_session, utcnow
 from accord.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
@@ -204,7 +204,7 @@ def delete_object(api_root: str, collection_id: str, object_id: str) -> Response
     if not rows:
         raise NotFound(f"No object {object_id[:120]!r} in this collection.")
     user = access.principal.user
-    if user.role.value != "admin" and any(team != user.team_id for _, team in rows):
+    if not authz.is_admin(user) and any(team != user.team_id for _, team in rows):
         raise Forbidden("Only the team that shared this object may delete it.")
     session.execute(delete(StixObject).where(StixObject.pk.in_([pk for pk, _ in rows])))
     _restore_latest(session, access, object_id)
