@@ -1,6 +1,10 @@
 """Login limit counters and users.credentials_version (issue 12: atomic limits, sessions and
 cached password checks that end on a password change or deactivation).
 
+Also scrubs what older versions stored verbatim in failed-login rows: a name that is no
+account's (a token sent as the Basic username, a password typed into the username field) is
+replaced by ``unknown:redacted``.
+
 Revision ID: 0007
 Revises: 0006
 """
@@ -31,6 +35,11 @@ def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("credentials_version", sa.Integer(), nullable=False,
                                       server_default="0"))
+    op.execute(sa.text(
+        "UPDATE audit_events SET actor_name = 'unknown:redacted' "
+        "WHERE action IN ('auth.failed', 'auth.throttled') AND actor_name IS NOT NULL "
+        "AND actor_name NOT LIKE 'unknown:%' "
+        "AND actor_name NOT IN (SELECT username FROM users)"))
 
 
 def downgrade() -> None:

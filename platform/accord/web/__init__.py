@@ -15,6 +15,7 @@ from accord.web import (
     exercise_views,
     formatting,
     home_views,
+    refusals,
     scenario_views,
     schedule_views,
     security,
@@ -27,6 +28,7 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
                static_url_path="/static")
 security.install(bp)
 sessions.install(bp)
+refusals.install(bp)
 formatting.install(bp)
 for child in (auth_views.bp, home_views.bp, collection_views.bp, share_views.bp,
               token_views.bp, schedule_views.bp, exercise_views.bp, scenario_views.bp,
