@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from accord import audit, credential_cache, ratelimit
 from accord.credentials import fingerprint, looks_like_token, token_hash, verify_password
-from accord.db import utcnow
+from accord.db import database, utcnow
 from accord.errors import Forbidden, TooManyRequests, Unauthorized
 from accord.models.teams import Team
 from accord.models.users import ApiToken, Role, Scope, User
@@ -97,22 +97,35 @@ def _who(session: Session, typed: str | None, user: User | None) -> dict[str, An
     return {"actor_name": f"unknown:{mark}", "details": {"fingerprint": mark}}
 
 
+def _audit_refusal(session: Session, action: str, typed: str | None, user: User | None,
+                   details: dict[str, Any]) -> None:
+    """Write a failed-login (or throttled) row in its own transaction, after giving the request's
+    connection back, so a flood of refused logins never holds two pool connections per request
+    (and a rolled-back request cannot erase the evidence)."""
+    user_id = user.id if user is not None else None
+    session.rollback()
+    db = database().sessionmaker()
+    try:
+        who = _who(db, typed, db.get(User, user_id) if user_id is not None else None)
+        audit.record(db, action, outcome="failure",
+                     details={**details, **who.pop("details", {})}, **who)
+        db.commit()
+    finally:
+        db.close()
+
+
 def _fail(session: Session, typed: str | None, reason: str,
           user: User | None = None) -> Unauthorized:
     """Audit a failed attempt (never the secret, nor an unknown name) and build the 401."""
-    who = _who(session, typed, user)
-    details = {"reason": reason, **who.pop("details", {})}
-    audit.record_now(LOGIN_FAILED, outcome="failure", details=details, **who)
+    _audit_refusal(session, LOGIN_FAILED, typed, user, {"reason": reason})
     return Unauthorized("The credentials are not valid.")
 
 
 def _throttled(session: Session, typed: str | None, refusal: ratelimit.Throttled
                ) -> TooManyRequests:
     """Audit a refusal by the login limits (429) and build it, with ``Retry-After``."""
-    who = _who(session, typed, None)
-    details = {"reason": refusal.message, "retry_after": refusal.retry_after,
-               **who.pop("details", {})}
-    audit.record_now(LOGIN_THROTTLED, outcome="failure", details=details, **who)
+    _audit_refusal(session, LOGIN_THROTTLED, typed, None,
+                   {"reason": refusal.message, "retry_after": refusal.retry_after})
     return TooManyRequests(refusal.message, headers={"Retry-After": str(refusal.retry_after)})
 
 
@@ -143,9 +156,10 @@ def _authenticate_token(session: Session, username: str | None, secret: str) -> 
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
     failure = _token_failure(token, username)
     if failure is not None:
-        ratelimit.count_failure(limits)
         owner = token.user if token is not None and failure != "token of another user" else None
-        raise _fail(session, username, failure, user=owner)
+        refusal = _fail(session, username, failure, user=owner)
+        ratelimit.count_failure(limits)
+        raise refusal
     assert token is not None
     now = utcnow()
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_INTERVAL_SECONDS"])
