@@ -97,8 +97,9 @@ def _take(conn: Connection, limit: Limit, cap: int, now: datetime) -> bool:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     created = conn.execute(dialect.insert(LoginThrottle)
                            .values(key=limit.key, attempts=1, window_start=now)
-                           .on_conflict_do_nothing(index_elements=["key"]))
-    if created.rowcount:
+                           .on_conflict_do_nothing(index_elements=["key"])
+                           .returning(LoginThrottle.key)).first()
+    if created is not None:  # (rowcount is not reliable for INSERT ... ON CONFLICT)
         return True
     # Another worker created the row between the two statements: count on it.
     return bool(conn.execute(counting).rowcount)
