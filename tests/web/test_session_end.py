@@ -48,7 +48,7 @@ def test_an_admin_deactivating_a_user_ends_that_users_sessions_only(app: Flask,
     admin, victim = signed_in(app, "root"), signed_in(app, "lan")
     token = csrf_from(admin.get("/admin/users"))
     done = admin.post("/admin/users/lan/deactivate", data={"csrf_token": token})
-    assert done.status_code == 302
+    assert done.status_code == 303
     assert victim.get("/").status_code == 302
     assert admin.get("/").status_code == 200
 
