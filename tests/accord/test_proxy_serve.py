@@ -170,7 +170,7 @@ def test_limits_networks_and_audit_see_the_real_clients(deployment: Deployment,
     # The audit log and the token's "last used from" name the real clients.
     assert addresses(session, "auth.failed") == [ATTACKER] * 3 + [ATTACKER, "127.0.0.1"]
     assert addresses(session, "auth.throttled") == [ATTACKER, ATTACKER]
-    assert addresses(session, "auth.login") == [PARTNER]
+    assert set(addresses(session, "auth.login")) == {PARTNER}  # once per worker (its cache)
     assert addresses(session, "auth.token.used") == [PARTNER]
     assert addresses(session, "taxii.read.collections") == [PARTNER]
     session.expire_all()
