@@ -12,12 +12,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    ACCORD_INSTANCE_PATH=/var/lib/accord \
-    ACCORD_MIGRATIONS_DIR=/opt/accord/migrations
+    ACCORD_INSTANCE_PATH=/var/lib/accord
 RUN useradd --system --uid 10001 --home-dir /var/lib/accord --create-home accord
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-COPY migrations /opt/accord/migrations
 USER accord
 WORKDIR /var/lib/accord
 EXPOSE 8000

@@ -27,7 +27,7 @@ import requests
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "platform"),
                 str(Path(__file__).resolve().parents[1])]
 
-from accord import create_app  # noqa: E402
+from accord.assembly import create_app  # noqa: E402
 from accord.db import database  # noqa: E402
 from accord.migrate import upgrade  # noqa: E402
 from accord.models.collections import Collection  # noqa: E402

@@ -42,7 +42,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "platform"),
 
 from taxii2client.v21 import Collection, as_pages  # noqa: E402
 
-from accord import create_app  # noqa: E402
+from accord.assembly import create_app  # noqa: E402
 from accord.db import database  # noqa: E402
 from accord.migrate import upgrade  # noqa: E402
 from accord.models.collections import Collection as CollectionRow  # noqa: E402

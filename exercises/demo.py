@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.db import utcnow
 from accord.models.teams import Team
 from accord.models.users import User
-from exercises import library, scenario, scheduling, timers
+from exercises.runs import job_sync, planning
+from exercises.scenarios import library, scenario_format
 
 DEMO_PLACEHOLDERS = ("lead", "north", "south")
 
@@ -25,19 +27,19 @@ def seed_demo_exercise(session: Session) -> None:
     if len(teams) < len(DEMO_PLACEHOLDERS):
         return
     coordinator = session.scalar(select(User).where(User.username == "coordinator"))
-    document = scenario.parse(library.sample_text("harbour-lights"))
+    document = scenario_format.parse(library.sample_text("harbour-lights"))
     record = library.save(session, document, "yaml", coordinator)
     zone = ZoneInfo(teams[0].timezone)
-    tomorrow = datetime.now(zone).date() + timedelta(days=1)
-    request = scheduling.ScheduleRequest(
+    tomorrow = utcnow().astimezone(zone).date() + timedelta(days=1)
+    request = planning.ScheduleRequest(
         scenario=str(record.id), name=f"{document['title']} (demo)",
         start=datetime.combine(tomorrow, time(9, 0), tzinfo=zone),
         teams=dict(zip(DEMO_PLACEHOLDERS, (team.name for team in teams), strict=True)),
         evaluators=[name for name in ("evaluator",) if _exists(session, name)],
         observers=[name for name in ("observer",) if _exists(session, name)])
-    exercise = scheduling.schedule_exercise(session, request, coordinator, teams[0].name)
+    exercise = planning.schedule_exercise(session, request, coordinator, teams[0].name)
     session.commit()
-    timers.sync_engine_jobs(session.get_bind(), exercise.id)  # type: ignore[arg-type]
+    job_sync.sync_engine_jobs(session.get_bind(), exercise.id)  # type: ignore[arg-type]
 
 
 def _exists(session: Session, username: str) -> bool:

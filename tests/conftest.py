@@ -22,7 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from accord import create_app
+from accord.assembly import create_app
+from accord.clock import ManualClock, use
 from accord.db import Base, database
 from accord.migrate import upgrade
 
@@ -111,6 +112,14 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         _migrated_app.config.clear()
         _migrated_app.config.update(saved)
         delete_all_rows(_migrated_app)
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """The hub's clock, for this test, as one the test moves (``clock.advance(seconds=5)``)."""
+    with use(ManualClock()) as manual:
+        assert isinstance(manual, ManualClock)
+        yield manual
 
 
 @pytest.fixture

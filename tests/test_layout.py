@@ -1,4 +1,4 @@
-"""Tripwires for the source layout (see ARCHITECTURE "Layout")."""
+"""Tripwires for the source layout (docs/ARCHITECTURE.md, "Layout")."""
 
 import platform
 from pathlib import Path

@@ -11,8 +11,9 @@ from accord.auth import Principal, authenticate, require_scope
 from accord.db import get_session
 from accord.errors import BadRequest
 from accord.models.users import Scope
-from exercises import access, timers
+from exercises import access
 from exercises.models import Exercise
+from exercises.runs import job_sync
 
 bp = Blueprint("exercises", __name__, url_prefix="/api/v1/exercises")
 
@@ -62,4 +63,4 @@ def exercise(ref: str) -> Exercise:
 def commit_and_sync(run: Exercise) -> None:
     """Commit the request's work, then bring the scheduler's jobs in line with it."""
     session().commit()
-    timers.sync_jobs(current_app, run.id)
+    job_sync.sync_jobs(current_app, run.id)

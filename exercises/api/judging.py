@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 
 from accord import audit
 from accord.errors import BadRequest
-from exercises import access, aftercare, evaluation, reports
+from exercises import access, reports
 from exercises.api.common import body, bp, caller, exercise, session, text_field
+from exercises.judging import aftercare, evaluation
 from exercises.reports import data as report_data
 
 

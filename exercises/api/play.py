@@ -6,8 +6,9 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from accord.errors import BadRequest
-from exercises import access, play, scheduling
+from exercises import access
 from exercises.api.common import body, bp, caller, exercise, session, text_field
+from exercises.runs import planning, play
 
 
 @bp.get("/<ref>/inbox")
@@ -23,7 +24,7 @@ def inbox(ref: str) -> ResponseReturnValue:
 def acknowledge(ref: str, key: str) -> ResponseReturnValue:
     run = exercise(ref)
     team = access.require_player(run, caller().user)
-    inject = scheduling.find_inject(run, key)
+    inject = planning.find_inject(run, key)
     response = play.acknowledge(session(), run, inject, team, caller().user)
     session().commit()
     return jsonify(play.response_view(response, team.team.timezone)), 201
@@ -34,7 +35,7 @@ def respond(ref: str, key: str) -> ResponseReturnValue:
     """A free-text response, or a decision (``decision`` plus ``text`` as rationale)."""
     run = exercise(ref)
     team = access.require_player(run, caller().user)
-    inject = scheduling.find_inject(run, key)
+    inject = planning.find_inject(run, key)
     data = body()
     decision = data.get("decision")
     if decision is not None and not isinstance(decision, str):

@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from accord.auth import require_role
 from accord.errors import BadRequest
 from accord.models.users import Role, User
-from exercises import access, control, evaluation, scheduling, views
+from exercises import access
+from exercises.api import presenters
 from exercises.api.common import body, bp, caller, commit_and_sync, exercise, session, text_field
-from exercises.models import Exercise, ExerciseInject
+from exercises.judging import evaluation
+from exercises.models import Exercise
+from exercises.runs import actions, control, planning
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[str, str]:
@@ -43,26 +46,26 @@ def schedule() -> ResponseReturnValue:
     """Schedule a stored scenario for real teams (coordinators)."""
     require_role(caller(), Role.COORDINATOR)
     data = body()
-    request = scheduling.ScheduleRequest(
+    request = planning.ScheduleRequest(
         scenario=text_field(data, "scenario", required=True),
         name=text_field(data, "name", required=True),
-        start=scheduling.parse_start(text_field(data, "start", required=True),
+        start=planning.parse_start(text_field(data, "start", required=True),
                                      text_field(data, "timezone") or None),
         teams=_mapping(data, "teams"), speed=_speed(data),
         rehearsal=bool(data.get("rehearsal", False)),
         evaluators=_names(data, "evaluators"), observers=_names(data, "observers"),
         webhooks=_mapping(data, "webhooks"))
-    run = scheduling.schedule_exercise(session(), request, caller().user,
+    run = planning.schedule_exercise(session(), request, caller().user,
                                        text_field(data, "owner_team") or None)
     commit_and_sync(run)
-    return jsonify(views.summary(run)), 201
+    return jsonify(presenters.summary(run)), 201
 
 
 @bp.get("")
 def list_exercises() -> ResponseReturnValue:
     """The exercises the caller runs, judges, observes or plays in."""
     runs = access.visible_exercises(session(), caller().user)
-    return jsonify(exercises=[views.summary(run) for run in runs])
+    return jsonify(exercises=[presenters.summary(run) for run in runs])
 
 
 @bp.get("/<ref>")
@@ -71,9 +74,9 @@ def show(ref: str) -> ResponseReturnValue:
     run = exercise(ref)
     user = caller().user
     if access.is_viewer(run, user):
-        return jsonify(views.status(session(), run))
+        return jsonify(presenters.status(session(), run))
     access.require_player(run, user)
-    return jsonify(views.summary(run))
+    return jsonify(presenters.summary(run))
 
 
 def _control(ref: str, action: Callable[[Session, Exercise, User], Any]) -> ResponseReturnValue:
@@ -81,29 +84,23 @@ def _control(ref: str, action: Callable[[Session, Exercise, User], Any]) -> Resp
     access.require_control(run, caller().user)
     action(session(), run, caller().user)
     commit_and_sync(run)
-    return jsonify(views.status(session(), run))
-
-
-@bp.post("/<ref>/pause")
-def pause(ref: str) -> ResponseReturnValue:
-    return _control(ref, control.pause)
-
-
-@bp.post("/<ref>/resume")
-def resume(ref: str) -> ResponseReturnValue:
-    return _control(ref, control.resume)
+    return jsonify(presenters.status(session(), run))
 
 
 @bp.post("/<ref>/cancel")
 def cancel(ref: str) -> ResponseReturnValue:
+    """Cancel the run, with an optional ``reason``."""
     reason = text_field(body(), "reason")
     return _control(ref, lambda s, run, user: control.cancel(s, run, user, reason))
 
 
-@bp.post("/<ref>/complete")
-def complete(ref: str) -> ResponseReturnValue:
-    """ENDEX now."""
-    return _control(ref, control.complete)
+WITHOUT_BODY = ", ".join(name for name in actions.RUN_ACTIONS if name != "cancel")
+
+
+@bp.post(f"/<ref>/<any({WITHOUT_BODY}):action>")
+def run_action(ref: str, action: str) -> ResponseReturnValue:
+    """Pause, resume or complete (ENDEX now) the run (EXCON only)."""
+    return _control(ref, actions.run_action(action).apply)
 
 
 @bp.post("/<ref>/evaluate")
@@ -116,22 +113,13 @@ def evaluate(ref: str) -> ResponseReturnValue:
     return jsonify(verdicts=counts)
 
 
-INJECT_ACTIONS: dict[str, Callable[[Session, Exercise, ExerciseInject, User], Any]] = {
-    "release": control.release_now,
-    "hold": control.hold,
-    "unhold": control.unhold,
-    "skip": control.skip,
-}
-
-
 @bp.post("/<ref>/injects/<key>/<action>")
 def inject_action(ref: str, key: str, action: str) -> ResponseReturnValue:
     """``release`` now, ``hold`` for manual release, ``unhold``, or ``skip`` one inject."""
     run = exercise(ref)
     access.require_control(run, caller().user)
-    if action not in INJECT_ACTIONS:
-        raise BadRequest(f"action: {action!r} is not one of {', '.join(INJECT_ACTIONS)}")
-    inject = scheduling.find_inject(run, key)
-    INJECT_ACTIONS[action](session(), run, inject, caller().user)
+    apply = actions.inject_action(action).apply
+    inject = planning.find_inject(run, key)
+    apply(session(), run, inject, caller().user)
     commit_and_sync(run)
-    return jsonify(views.inject_view(run, inject))
+    return jsonify(presenters.inject_view(run, inject))

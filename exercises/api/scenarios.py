@@ -8,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from accord.auth import require_role
 from accord.errors import BadRequest
 from accord.models.users import Role
-from exercises import export, library, scenario
 from exercises.api.common import bp, caller, session
-from exercises.checking import ScenarioInvalid
+from exercises.scenarios import export, library, scenario_format
+from exercises.scenarios.checking import ScenarioInvalid
 
 AUTHORS = (Role.COORDINATOR,)
 READERS = (Role.COORDINATOR, Role.EVALUATOR, Role.OBSERVER)
@@ -18,7 +18,7 @@ READERS = (Role.COORDINATOR, Role.EVALUATOR, Role.OBSERVER)
 
 def _source() -> tuple[str, str]:
     """The uploaded scenario text and its format (``?format=`` or the Content-Type)."""
-    fmt = request.args.get("format") or scenario.detect_format("", request.mimetype or "")
+    fmt = request.args.get("format") or scenario_format.detect_format("", request.mimetype or "")
     if fmt not in ("yaml", "json", "csv"):
         raise BadRequest("format: must be yaml, json or csv")
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from accord.cli.output import app_command, emit, json_option, table, unit_of_work
-from exercises import access, aftercare, evaluation, reports
+from exercises import access, reports
 from exercises.cli.group import actor, as_option, exercise_group, write_output
+from exercises.judging import aftercare, evaluation
 from exercises.reports import data as report_data
 
 

@@ -8,9 +8,12 @@ from typing import Any
 import click
 
 from accord.cli.output import app_command, emit, json_option, table, unit_of_work
-from exercises import access, control, scheduling, views
+from exercises import access
+from exercises.api import presenters
 from exercises.cli.group import actor, as_option, exercise_group, pairs, sync
-from exercises.durations import human
+from exercises.runs import planning
+from exercises.runs.actions import INJECT_ACTIONS, RUN_ACTIONS
+from exercises.scenarios.durations import human
 
 
 @exercise_group.command("schedule")
@@ -35,15 +38,15 @@ def schedule_command(scenario_ref: str, name: str, start: str, timezone: str | N
                      rehearsal: bool, evaluators: tuple[str, ...], observers: tuple[str, ...],
                      webhooks: tuple[str, ...], as_user: str | None, as_json: bool) -> None:
     """Schedule SCENARIO for real teams at an absolute start time."""
-    request = scheduling.ScheduleRequest(
-        scenario=scenario_ref, name=name, start=scheduling.parse_start(start, timezone),
+    request = planning.ScheduleRequest(
+        scenario=scenario_ref, name=name, start=planning.parse_start(start, timezone),
         teams=pairs(teams, "--team"), speed=speed, rehearsal=rehearsal,
         evaluators=list(evaluators), observers=list(observers),
         webhooks=pairs(webhooks, "--webhook"))
     with unit_of_work() as session:
-        run = scheduling.schedule_exercise(session, request, actor(session, as_user),
+        run = planning.schedule_exercise(session, request, actor(session, as_user),
                                            owner_team)
-        data = views.summary(run)
+        data = presenters.summary(run)
     sync(run)
     emit(as_json, data, [f"Scheduled {data['name']} ({data['id']}) at {data['start_at']} UTC"] +
          [f"  {t['team']} plays {t['placeholder']}: starts {t['start_local']} ({t['timezone']})"
@@ -56,7 +59,7 @@ def schedule_command(scenario_ref: str, name: str, start: str, timezone: str | N
 def list_command(as_json: bool) -> None:
     """List exercises, newest start first."""
     with unit_of_work() as session:
-        rows = [views.summary(run) for run in access.all_exercises(session)]
+        rows = [presenters.summary(run) for run in access.all_exercises(session)]
     emit(as_json, rows, table([[r["name"], r["state"], r["start_at"], r["scenario"]["title"],
                                 f"rehearsal x{r['speed']:g}" if r["rehearsal"] else "live",
                                 r["id"]] for r in rows],
@@ -86,7 +89,7 @@ def _status_lines(data: dict[str, Any]) -> list[str]:
 def status_command(ref: str, as_json: bool) -> None:
     """Show a run: state, each team's local start, injects planned/due/released, verdicts."""
     with unit_of_work() as session:
-        data = views.status(session, access.load(session, ref))
+        data = presenters.status(session, access.load(session, ref))
     emit(as_json, data, _status_lines(data))
 
 
@@ -95,7 +98,7 @@ def _control(ref: str, as_user: str | None, as_json: bool,
     with unit_of_work() as session:
         run = access.load(session, ref)
         action(session, run, *args, actor(session, as_user))
-        data = views.status(session, run)
+        data = presenters.status(session, run)
     sync(run)
     emit(as_json, data, _status_lines(data))
 
@@ -119,15 +122,11 @@ def _inject_command(name: str, action: Callable[..., Any], doc: str) -> None:
     @app_command
     def command(ref: str, inject_key: str, as_user: str | None, as_json: bool) -> None:
         def act(session: Any, run: Any, user: Any) -> Any:
-            return action(session, run, scheduling.find_inject(run, inject_key), user)
+            return action(session, run, planning.find_inject(run, inject_key), user)
         _control(ref, as_user, as_json, act)
 
 
-_run_command("pause", control.pause, "Pause the clock; later injects shift by the pause.")
-_run_command("resume", control.resume, "Resume a paused exercise.")
-_run_command("cancel", control.cancel, "Cancel the exercise; nothing more is released.")
-_run_command("end", control.complete, "ENDEX now: close play and finalise automatic verdicts.")
-_inject_command("release", control.release_now, "Release an inject now (even if held).")
-_inject_command("hold", control.hold, "Hold an inject for manual release.")
-_inject_command("unhold", control.unhold, "Return a held inject to the schedule.")
-_inject_command("skip", control.skip, "Skip an inject in this run.")
+for _action in RUN_ACTIONS.values():
+    _run_command(_action.command, _action.apply, _action.summary)
+for _inject_action in INJECT_ACTIONS.values():
+    _inject_command(_inject_action.name, _inject_action.apply, _inject_action.summary)

@@ -7,9 +7,9 @@ from typing import Any
 import click
 
 from accord.cli.output import CommandError, app_command, emit, json_option, table, unit_of_work
-from exercises import export, library, scenario
-from exercises.checking import ScenarioInvalid
 from exercises.cli.group import actor, as_option, exercise_group, read_file, write_output
+from exercises.scenarios import export, library, scenario_format
+from exercises.scenarios.checking import ScenarioInvalid
 
 FORMATS = click.Choice(["yaml", "json", "csv"])
 format_option = click.option("--format", "fmt", type=FORMATS, default=None,
@@ -19,11 +19,11 @@ header_option = click.option("--header", "header_file", default=None, metavar="F
 
 
 def _load(path: str, fmt: str | None, header_file: str | None) -> tuple[dict[str, Any], str]:
-    fmt = fmt or scenario.detect_format(path)
+    fmt = fmt or scenario_format.detect_format(path)
     header = None
     if header_file:
-        header = scenario.load_source(read_file(header_file),
-                                      scenario.detect_format(header_file))
+        header = scenario_format.load_source(read_file(header_file),
+                                      scenario_format.detect_format(header_file))
         if not isinstance(header, dict):
             raise CommandError(f"{header_file}: the header must be a mapping")
     title = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from accord.db import utcnow
 from accord.models.audit import AuditEvent
-from exercises import aftercare, evaluation
-from exercises.evidence import EvidenceIndex
+from exercises.api.presenters import delay_seconds
+from exercises.judging import aftercare, evaluation
+from exercises.judging.evidence import EvidenceIndex
 from exercises.models import (
     Exercise,
     ExerciseResponse,
@@ -29,8 +30,7 @@ from exercises.models import (
     StaffRole,
     Verdict,
 )
-from exercises.scheduling import inject_spec, local_iso
-from exercises.views import delay_seconds
+from exercises.runs.planning import inject_spec, local_iso
 
 REPORT_FORMAT = "accord-aar/1"
 CONTROL_ACTIONS = ("exercise.pause", "exercise.resume", "exercise.inject.hold",

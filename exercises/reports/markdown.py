@@ -9,9 +9,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from exercises.durations import clock, human
 from exercises.marking import EXERCISE_STATEMENT
 from exercises.reports.chart import timing_chart
+from exercises.scenarios.durations import clock, human
 
 
 def cell(value: Any) -> str:

@@ -1,5 +1,5 @@
 """``python -m accord``: the same CLI as the ``accord`` command."""
 
-from accord.cli.main import main
+from accord.assembly.cli import main
 
 main()

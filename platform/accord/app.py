@@ -1,19 +1,34 @@
-"""The application factory (see ARCHITECTURE "Assembly")."""
+"""The core application factory: the hub with the features the assembly hands it.
+
+The core knows no feature by name (docs/ARCHITECTURE.md, "Layers"); the assembled factory is
+:func:`accord.assembly.create_app`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
 
-from accord import config, db, errorpages, health, proxies, registry
+from accord import api, config, db, errorpages, features, health, proxies, taxii, web
+from accord.cli.admin import ADMIN_GROUPS
+from accord.cli.scheduling import scheduler_command
+from accord.features import Feature
+from accord.sharing.demo import seed_demo_indicators
 
 log = logging.getLogger("accord")
 
+CORE = Feature(
+    name="core",
+    commands=(*ADMIN_GROUPS, scheduler_command),
+    demo_seeders=(seed_demo_indicators,),
+)
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build a configured hub. Starts no scheduler and runs no migration."""
+
+def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = ()) -> Flask:
+    """Build a configured hub with ``extra`` features. Starts no scheduler, runs no migration."""
     app = Flask("accord", instance_relative_config=True)
     config.load(app, overrides)
     notices = config.validate(app)
@@ -23,11 +38,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         log.warning(notice)
         app.extensions.setdefault("accord.notices", []).append(notice)
     app.config["MAX_CONTENT_LENGTH"] = None  # TAXII enforces its own limit with a 413 resource
+    installed = (CORE, *extra)
+    features.install(app, installed)
     db.init_app(app)
     errorpages.init_app(app)
     app.register_blueprint(health.bp)
-    for blueprint in registry.BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    for group in registry.CLI_GROUPS:
-        app.cli.add_command(group)
+    app.register_blueprint(taxii.bp)
+    app.register_blueprint(api.bp)
+    for feature in installed:
+        for blueprint in feature.blueprints:
+            app.register_blueprint(blueprint)
+    app.register_blueprint(web.create_blueprint([p for f in installed for p in f.pages]))
+    for feature in installed:
+        for command in feature.commands:
+            app.cli.add_command(command)
     return app

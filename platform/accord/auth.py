@@ -1,4 +1,4 @@
-"""Authentication of API and TAXII requests: HTTP Basic (password or token) and Bearer tokens.
+"""Authentication of API and TAXII requests: HTTP Basic (password or token), Bearer and Token.
 
 Every failure looks the same to the client (401 with ``WWW-Authenticate``), so nobody can learn
 whether a username exists. Failed attempts are audited (without what was typed: a fingerprint
@@ -51,14 +51,21 @@ class Principal:
 ALL_SCOPES = frozenset(scope.value for scope in Scope)
 
 
-def _parse_authorization() -> tuple[str | None, str] | None:
-    """(username or None, secret) from the Authorization header, or None if absent."""
-    header = request.headers.get("Authorization", "")
+TOKEN_SCHEMES = ("bearer", "token")  # RFC 6750; taxii2-client's TokenAuth sends "Token"
+
+
+def credentials_from_header(header: str) -> tuple[str | None, str] | None:
+    """(username or None, secret) from an ``Authorization`` value, or None if it is empty.
+
+    The schemes TAXII clients send: ``Bearer <token>``, ``Token <token>`` and Basic with a
+    password or a token as the password (an empty username means "this token's owner"). Every
+    form ends in the same token or password check, so scopes and limits are the same.
+    """
     if not header:
         return None
-    scheme, _, value = header.partition(" ")
+    scheme, _, value = header.strip().partition(" ")
     value = value.strip()
-    if scheme.lower() == "bearer" and value:
+    if scheme.lower() in TOKEN_SCHEMES and value:
         return None, value
     if scheme.lower() == "basic" and value:
         try:
@@ -68,10 +75,12 @@ def _parse_authorization() -> tuple[str | None, str] | None:
         username, sep, secret = decoded.partition(":")
         if not sep:
             raise Unauthorized("Basic credentials must be username:password.")
+        if not username and looks_like_token(secret):
+            return None, secret
         if not possible_username(username):
             raise Unauthorized("The credentials are not valid.")
         return username, secret
-    raise Unauthorized("Use HTTP Basic or Bearer authentication.")
+    raise Unauthorized("Use HTTP Basic, Bearer or Token authentication.")
 
 
 def possible_username(username: str) -> bool:
@@ -258,7 +267,7 @@ def authenticate(session: Session) -> Principal:
     if "principal" in g:
         principal: Principal = g.principal
         return principal
-    parsed = _parse_authorization()
+    parsed = credentials_from_header(request.headers.get("Authorization", ""))
     if parsed is None:
         raise Unauthorized()
     username, secret = parsed

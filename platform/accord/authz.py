@@ -8,11 +8,13 @@ as everyone else.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.errors import Forbidden
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.teams import Team, TrustGroup, trust_group_members
 from accord.models.users import Role, Scope, User
@@ -40,6 +42,16 @@ def can_write(user: User, grant: CollectionGrant | None) -> bool:
     if grant is None or not grant.can_write:
         return False
     return user.role not in (Role.OBSERVER, Role.EVALUATOR)
+
+
+def require_delete(user: User, grant: CollectionGrant | None,
+                   source_teams: Iterable[uuid.UUID]) -> None:
+    """Deleting needs read and write on the collection (TAXII 2.1 section 5.7: one of them
+    alone is a 403), and only the team that shared every version (or a hub admin) may delete."""
+    if not (can_read(grant) and grant is not None and grant.can_write):
+        raise Forbidden("Deleting needs both read and write access to this collection.")
+    if not is_admin(user) and any(team != user.team_id for team in source_teams):
+        raise Forbidden("Only the team that shared this object may delete it.")
 
 
 def read_access(user: User, grant: CollectionGrant) -> ReadAccess:

@@ -1,4 +1,9 @@
-"""Configuration: defaults, then ``ACCORD_*`` environment variables, then overrides.
+"""Configuration: defaults, then the hub's ``accord.toml``, then ``ACCORD_*`` environment
+variables, then overrides.
+
+The config file is the one way a CLI finds its hub: ``ACCORD_CONFIG`` (or ``accord --config``)
+names it, else ``accord.toml`` in the instance folder is used when present. ``accord demo``
+writes one with its database URL and secret key.
 
 Validation happens once, in :func:`validate`, so a misconfigured hub stops at start with one
 clear message instead of failing on the first request.
@@ -6,9 +11,13 @@ clear message instead of failing on the first request.
 
 from __future__ import annotations
 
+import os
 import secrets
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy.engine import make_url
@@ -22,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "INSTANCE_PATH": None,
     "MIGRATIONS_DIR": None,
+    # The hub's external base URL (e.g. https://hub.cert.example); None means "from the request".
+    "PUBLIC_URL": None,
     # TAXII
     "TAXII_TITLE": "Accord TAXII 2.1",
     "TAXII_DESCRIPTION": "Cyber cooperation hub for CERTs and their partners",
@@ -53,9 +64,43 @@ class ConfigError(RuntimeError):
     """Raised when the configuration cannot run a hub; the message says what to fix."""
 
 
+CONFIG_FILE_NAME = "accord.toml"
+
+
+def config_file(overrides: Mapping[str, Any] | None = None) -> Path | None:
+    """The config file to read: ``ACCORD_CONFIG`` if set (it must exist), else ``accord.toml``
+    in the instance folder (from the overrides, ``ACCORD_INSTANCE_PATH`` or ``./instance``)."""
+    named = os.environ.get("ACCORD_CONFIG")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"ACCORD_CONFIG names {path}, which is not a file")
+        return path
+    instance = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("ACCORD_INSTANCE_PATH")
+    candidate = Path(instance or Path.cwd() / "instance") / CONFIG_FILE_NAME
+    return candidate if candidate.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings from a TOML file: ``KEY = value`` with the names of the ``ACCORD_*`` variables
+    without their prefix (``database_url`` or ``DATABASE_URL``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the config file {path} is not valid TOML: {exc}") from None
+    return {key.upper().removeprefix("ACCORD_"): value for key, value in data.items()}
+
+
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:
-    """Fill ``app.config`` from defaults, the environment and ``overrides`` (in that order)."""
+    """Fill ``app.config`` from defaults, the config file, the environment and ``overrides``
+    (in that order)."""
     app.config.from_mapping(DEFAULTS)
+    path = config_file(overrides)
+    if path is not None:
+        app.config.update(read_config_file(path))
+        app.config["CONFIG_FILE"] = str(path)
     app.config.from_prefixed_env("ACCORD")
     if overrides:
         app.config.update(overrides)
@@ -113,7 +158,35 @@ def validate(app: Flask) -> list[str]:
     if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):
         raise ConfigError(
             "ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")
+    config["PUBLIC_URL"] = _check_public_url(config["PUBLIC_URL"])
     return notices
+
+
+def _check_public_url(value: object) -> str | None:
+    """The external base URL without a trailing slash, or None when unset.
+
+    TAXII discovery names API roots by absolute URL (section 4.1), so a wrong base would send
+    every client elsewhere: only an absolute http(s) URL without query or fragment is accepted.
+    """
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise ConfigError("ACCORD_PUBLIC_URL must not contain spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"ACCORD_PUBLIC_URL is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("ACCORD_PUBLIC_URL must be an absolute http:// or https:// URL "
+                          f"such as https://hub.cert.example, not {text[:100]!r}")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ConfigError("ACCORD_PUBLIC_URL must not have a query or fragment: "
+                          f"{text[:100]!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("ACCORD_PUBLIC_URL must not contain credentials")
+    return text.rstrip("/")
 
 
 def _check_database_url(url: str) -> str:

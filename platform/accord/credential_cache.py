@@ -17,7 +17,6 @@ request. After one successful argon2 check, the same username and password are a
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,9 +24,15 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from accord import clock as hub_clock
 from accord.credentials import fingerprint
 
 EXTENSION = "accord.credential_cache"
+
+
+def hub_seconds() -> float:
+    """Now on the hub's clock (:mod:`accord.clock`, which tests move), in seconds."""
+    return hub_clock.now().timestamp()
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class CredentialCache:
     """A bounded, thread-safe map of credential fingerprint to :class:`Verified`."""
 
     def __init__(self, ttl: float, size: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = hub_seconds) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
         self._entries: OrderedDict[str, Verified] = OrderedDict()
         self._lock = threading.Lock()

@@ -29,6 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
+from accord import clock
+from accord.dberrors import sqlite_path
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -39,8 +42,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Current time, timezone-aware UTC, microsecond precision."""
-    return datetime.now(UTC)
+    """Current time, timezone-aware UTC, microsecond precision, from the hub's clock."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,9 +101,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the pragmas and pool settings Accord relies on."""
+def make_engine(url: str, *, create: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine with the pragmas and pool settings Accord relies on.
+
+    A SQLite file is opened read-write only (never created by a connection) unless ``create``:
+    only ``accord db upgrade`` and the demo create a hub's database.
+    """
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and not create:
+            url = f"sqlite:///file:{path}?mode=rw&uri=true"
         # Pooled (not one connection per request): closing SQLite's last connection checkpoints
         # the WAL, which cost every request about 20 ms. Forked servers dispose the pool first.
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -13,8 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from accord.db import database
-
-SOURCE_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+from accord.dberrors import create_sqlite_file, explain, sqlite_path
 
 
 class NotMigrated(RuntimeError):
@@ -26,14 +26,14 @@ class DatabaseUnreachable(NotMigrated):
 
 
 def migrations_dir(app: Flask) -> Path:
-    """Where the Alembic scripts live: ``ACCORD_MIGRATIONS_DIR`` or the source tree."""
+    """Where the Alembic scripts live: ``ACCORD_MIGRATIONS_DIR``, else those the assembly
+    ships inside the package (they cover the core's and every feature's tables)."""
     configured = app.config.get("MIGRATIONS_DIR")
-    path = Path(configured) if configured else SOURCE_MIGRATIONS
+    if not configured:
+        raise NotMigrated("no migrations are configured for this hub (ACCORD_MIGRATIONS_DIR)")
+    path = Path(configured)
     if not (path / "env.py").exists():
-        raise NotMigrated(
-            f"Alembic migrations not found in {path}; set ACCORD_MIGRATIONS_DIR to the "
-            "migrations/ folder of the Accord source"
-        )
+        raise NotMigrated(f"Alembic migrations not found in {path} (ACCORD_MIGRATIONS_DIR)")
     return path
 
 
@@ -44,12 +44,45 @@ def alembic_config(app: Flask) -> Config:
     return config
 
 
-def upgrade(app: Flask, revision: str = "heads") -> None:
-    """Apply every migration up to ``revision`` on the app's database."""
+@dataclass(frozen=True)
+class UpgradeResult:
+    """What ``db upgrade`` did: the revisions before and after; ``created`` for a new schema."""
+
+    before: frozenset[str]
+    after: frozenset[str]
+
+    @property
+    def created(self) -> bool:
+        return not self.before and bool(self.after)
+
+    def describe(self, place: str) -> str:
+        after = ", ".join(sorted(self.after)) or "none"
+        if self.created:
+            return f"Created the Accord schema (revision {after}) in {place}."
+        if self.before != self.after:
+            before = ", ".join(sorted(self.before))
+            return f"Upgraded the schema in {place} from revision {before} to {after}."
+        return f"Database is up to date (revision {after})."
+
+
+def upgrade(app: Flask, revision: str = "heads") -> UpgradeResult:
+    """Apply every migration up to ``revision`` on the app's database, creating a missing SQLite
+    file first (the one place a hub's database is created). Raises :class:`DatabaseUnreachable`
+    with a one-line cause when the database cannot be reached."""
+    url = app.config["DATABASE_URL"]
     config = alembic_config(app)
-    with database(app).engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    try:
+        create_sqlite_file(url)
+        engine = database(app).engine
+        before = _current(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        return UpgradeResult(frozenset(before), frozenset(_current(engine)))
+    except FileNotFoundError as exc:
+        raise DatabaseUnreachable(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise DatabaseUnreachable(explain(exc, url)) from None
 
 
 def _heads(app: Flask) -> set[str]:
@@ -63,12 +96,13 @@ def _current(engine: Engine) -> set[str]:
 
 def check_migrated(app: Flask) -> None:
     """Raise :class:`NotMigrated` with instructions unless the schema is at the code's heads."""
+    path = sqlite_path(app.config["DATABASE_URL"])
+    if path is not None and path.parent.is_dir() and not path.exists():
+        raise NotMigrated("the database has no Accord schema yet: run `accord db upgrade`")
     try:
         current = _current(database(app).engine)
     except SQLAlchemyError as exc:
-        detail = exc.args[0] if exc.args else ""
-        raise DatabaseUnreachable(
-            f"database unreachable: {exc.__class__.__name__}: {detail}") from None
+        raise DatabaseUnreachable(explain(exc, app.config["DATABASE_URL"])) from None
     if not current:
         raise NotMigrated("the database has no Accord schema yet: run `accord db upgrade`")
     if current != _heads(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,7 +12,7 @@ from accord.db import database
 from accord.scheduler.embedded import EmbeddedScheduler
 
 
-class HubServer(BaseApplication):
+class HubServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
     """A gunicorn application serving an already-built Flask app."""
 
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:
@@ -29,34 +30,45 @@ class HubServer(BaseApplication):
 
 
 def serve(app: Flask, host: str, port: int, workers: int, threads: int = 4,
-          with_scheduler: bool = False) -> None:
+          with_scheduler: bool = False, demo: bool = False) -> None:
     """Serve ``app`` on host:port until interrupted, with the scheduler beside it if asked.
 
     The connection pool is emptied first so forked workers never share a database connection.
+    The demo stops within a few seconds on Ctrl-C (a short graceful timeout).
     """
     database(app).engine.dispose()
     scheduler = EmbeddedScheduler(app) if with_scheduler else None
     if scheduler is not None:
         scheduler.start()
     try:
-        _run_gunicorn(app, host, port, workers, threads)
+        _run_gunicorn(app, host, port, workers, threads, demo)
     finally:
         if scheduler is not None:
             scheduler.stop()
 
 
-def _run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
-    HubServer(
-        app,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 120,
-            # Forwarded headers are Accord's to judge (ACCORD_TRUSTED_PROXIES), not gunicorn's.
-            "forwarded_allow_ips": "",
-            "accesslog": "-",
-            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
-        },
-    ).run()
+def gunicorn_options(app: Flask, host: str, port: int, workers: int, threads: int,
+                     demo: bool) -> dict[str, Any]:
+    """The gunicorn settings of ``accord serve`` and ``accord demo``."""
+    instance = Path(app.config["INSTANCE_PATH"])
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 120,
+        # Forwarded headers are Accord's to judge (ACCORD_TRUSTED_PROXIES), not gunicorn's.
+        "forwarded_allow_ips": "",
+        "accesslog": "-",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+        # gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, shared by every
+        # gunicorn of the user: keep this hub's in its own instance folder.
+        "control_socket": str(instance / "gunicorn.ctl"),
+        "graceful_timeout": 3 if demo else 30,
+    }
+
+
+def _run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int,
+                  demo: bool) -> None:
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    HubServer(app, gunicorn_options(app, host, port, workers, threads, demo)).run()

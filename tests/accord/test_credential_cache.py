@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accord.clock import ManualClock
 from accord.credential_cache import EXTENSION, CredentialCache
 from accord.models.audit import AuditEvent
 from accord.services import users
@@ -23,22 +24,11 @@ from tests.accord.test_auth import basic
 from tests.factories import PASSWORD, make_user
 
 
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Flask) -> Iterator[Clock]:
-    """A fresh cache (60 s, 1024 entries) on a hand-moved clock for this test."""
-    moved = Clock()
-    app.extensions[EXTENSION] = CredentialCache(60, 1024, clock=moved)
-    yield moved
+@pytest.fixture(autouse=True)
+def fresh_cache(app: Flask) -> Iterator[CredentialCache]:
+    """A fresh cache (60 s, 1024 entries) on the hub's clock for this test."""
+    app.extensions[EXTENSION] = cache = CredentialCache(60, 1024)
+    yield cache
     app.extensions.pop(EXTENSION, None)
 
 
@@ -55,19 +45,19 @@ def me(client: FlaskClient, password: str = PASSWORD, username: str = "lan",
 
 
 def test_a_verified_password_is_reused_until_the_ttl_ends(client: FlaskClient, session: Session,
-                                                          clock: Clock) -> None:
+                                                          clock: ManualClock) -> None:
     make_user(session, username="lan")
     assert [me(client) for _ in range(5)] == [200] * 5
     assert verifications(session) == 1
-    clock.now += 59
+    clock.advance(seconds=59)
     assert me(client) == 200 and verifications(session) == 1
-    clock.now += 2  # past the 60 s TTL: verified again
+    clock.advance(seconds=2)  # past the 60 s TTL: verified again
     assert me(client) == 200 and verifications(session) == 2
 
 
 @pytest.mark.parametrize("change", ["password", "deactivation"])
 def test_a_credential_change_ends_the_cached_check(client: FlaskClient, session: Session,
-                                                   clock: Clock, change: str) -> None:
+                                                   change: str) -> None:
     """The change is made outside the server's process state (as another worker or the CLI
     would); the version in the user row ends the cached check."""
     make_user(session, username="lan")
@@ -82,19 +72,19 @@ def test_a_credential_change_ends_the_cached_check(client: FlaskClient, session:
         assert me(client, "a-brand-new-password") == 200
 
 
-def test_failures_are_never_cached(client: FlaskClient, session: Session, clock: Clock) -> None:
+def test_failures_are_never_cached(client: FlaskClient, session: Session,
+                                   fresh_cache: CredentialCache) -> None:
     make_user(session, username="lan")
     assert me(client) == 200
     assert [me(client, "wrong-password") for _ in range(2)] == [401, 401]
     session.expire_all()
     failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.failed")).all()
     assert len(failed) == 2  # each wrong password went to argon2 and was counted
-    cache = client.application.extensions[EXTENSION]
-    assert len(cache) == 1
+    assert len(fresh_cache) == 1
 
 
 def test_the_login_limits_apply_to_cached_checks(app: Flask, client: FlaskClient,
-                                                 session: Session, clock: Clock) -> None:
+                                                 session: Session) -> None:
     app.config["LOGIN_FAILURES_PER_USER"] = 3
     make_user(session, username="lan")
     assert me(client, address="192.0.2.66") == 200

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from taxii2client.v21 import Collection as TaxiiCollection
 from taxii2client.v21 import as_pages
 
-from accord.demo import DEMO_PASSWORD, seed_demo
+from accord.assembly.demo import DEMO_PASSWORD, seed_demo
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
 from accord.tlp import effective_tlp

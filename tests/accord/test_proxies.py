@@ -13,7 +13,7 @@ from flask import Flask, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord import create_app
+from accord.assembly import create_app
 from accord.config import ConfigError
 from accord.db import database
 from accord.models.audit import AuditEvent

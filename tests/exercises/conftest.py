@@ -17,8 +17,9 @@ from accord.db import utcnow
 from accord.models.teams import Team
 from accord.models.users import Role, User
 from accord.scheduler.jobs import bind_job_app
-from exercises import library, scenario, scheduling, timers
 from exercises.models import Exercise
+from exercises.runs import job_sync, planning
+from exercises.scenarios import library, scenario_format
 from tests.factories import make_team, make_token, make_user
 
 TEAMS = [("Lotus CERT", "VN", "Asia/Ho_Chi_Minh"), ("Baltic CERT", "EE", "Europe/Tallinn"),
@@ -70,7 +71,7 @@ def bound_app(app: Flask) -> Iterator[Flask]:
 
 
 def import_sample(session: Session, name: str = "harbour-lights") -> str:
-    record = library.save(session, scenario.parse(library.sample_text(name)))
+    record = library.save(session, scenario_format.parse(library.sample_text(name)))
     session.commit()
     return str(record.id)
 
@@ -81,14 +82,14 @@ def schedule(session: Session, world: World, *, name: str = "Harbour Lights dril
     """Import a sample and schedule it for the three teams (and sync jobs if ``app``)."""
     scenario_id = import_sample(session, sample)
     placeholders = extra.pop("teams", PLACEHOLDERS)
-    request = scheduling.ScheduleRequest(
+    request = planning.ScheduleRequest(
         scenario=scenario_id, name=name, start=start or utcnow() + timedelta(hours=1),
         teams=placeholders, speed=speed, rehearsal=speed != 1,
         evaluators=["evaluator"], observers=["observer"], **extra)
-    run = scheduling.schedule_exercise(session, request, world.users["coordinator"])
+    run = planning.schedule_exercise(session, request, world.users["coordinator"])
     session.commit()
     if app is not None:
-        timers.sync_jobs(app, run.id)
+        job_sync.sync_jobs(app, run.id)
     return run
 
 

@@ -7,7 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from exercises import control, library, scenario
+from exercises.runs import control
+from exercises.scenarios import library, scenario_format
 from tests.exercises.conftest import World, api, schedule
 from tests.exercises.test_csv_import import MSEL
 from tests.factories import make_token
@@ -42,7 +43,7 @@ def test_validate_and_import_scenarios(client: FlaskClient, world: World) -> Non
     assert csv.status_code == 201 and csv.json["title"] == "Cable MSEL"
     exported = api(client, world, "observer", "GET", f"/scenarios/{created.json['id']}/export")
     assert exported.mimetype == "application/yaml"
-    assert scenario.parse(exported.get_data(as_text=True)) == scenario.parse(text)
+    assert scenario_format.parse(exported.get_data(as_text=True)) == scenario_format.parse(text)
     as_json = api(client, world, "evaluator", "GET", "/scenarios/Cable Cut at Midnight@1.0")
     assert as_json.json["document"]["injects"][1]["stix"][1]["type"] == "note"
     listing = api(client, world, "observer", "GET", "/scenarios").json["scenarios"]
@@ -131,7 +132,7 @@ def test_players_acknowledge_once_and_see_their_time_zone(
 
 
 def test_cli_schedule_and_list(app: Flask, session: Session, world: World) -> None:
-    library.save(session, scenario.parse(library.sample_text("cable-cut")))
+    library.save(session, scenario_format.parse(library.sample_text("cable-cut")))
     session.commit()
     runner = app.test_cli_runner()
     args = ["exercise", "schedule", "Cable Cut at Midnight", "--name", "Night drill",

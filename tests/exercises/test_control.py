@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from accord.clock import ManualClock
 from accord.db import utcnow
-from exercises import jobs, timers
 from exercises.models import Exercise, ExpectationResult
+from exercises.runs import job_functions, job_sync
 from tests.exercises.conftest import World, api, schedule
 
 
 def _running(session: Session, world: World, app: Flask) -> Exercise:
     run = schedule(session, world, start=utcnow(), app=app)
-    jobs.start_exercise(str(run.id))
+    job_functions.start_exercise(str(run.id))
     session.expire_all()
     return run
 
@@ -28,7 +28,8 @@ def _due(session: Session, run: Exercise) -> dict[str, object]:
 
 
 def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: FlaskClient,
-                                                   session: Session, world: World) -> None:
+                                                   session: Session, world: World,
+                                                   clock: ManualClock) -> None:
     run = _running(session, world, bound_app)
     assert run.state.value == "running" and run.started_at is not None
     released = api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-01/release")
@@ -40,8 +41,8 @@ def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: Fla
     end_before = run.end_at
     paused = api(client, world, "coordinator", "POST", f"/{run.id}/pause")
     assert paused.status_code == 200 and paused.json["state"] == "paused"
-    assert set(timers.scheduled_jobs(bound_app, run.id)) == set()  # nothing fires while paused
-    time.sleep(0.6)
+    assert set(job_sync.scheduled_jobs(bound_app, run.id)) == set()  # nothing fires while paused
+    clock.advance(seconds=0.6)
     resumed = api(client, world, "coordinator", "POST", f"/{run.id}/resume")
     assert resumed.status_code == 200 and resumed.json["state"] == "running"
     assert resumed.json["paused_seconds"] >= 0.6
@@ -55,7 +56,7 @@ def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: Fla
     assert session.get(Exercise, run.id).end_at == end_before + shift  # type: ignore[union-attr]
     session.refresh(ack_deadline)
     assert ack_deadline.deadline_at == deadline_before + shift  # open deadline moved too
-    stored = timers.scheduled_jobs(bound_app, run.id)
+    stored = job_sync.scheduled_jobs(bound_app, run.id)
     assert stored[f"exercise:{run.id}:inject:INJ-02"] == after["INJ-02"]
     planned = {i["key"]: i["planned_at"] for i in resumed.json["injects"]}
     assert planned["INJ-02"] == (run.start_at + timedelta(minutes=20)).isoformat()
@@ -67,7 +68,7 @@ def test_release_now_delivers_only_to_the_audience(bound_app: Flask, client: Fla
     response = api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-02/release")
     assert response.status_code == 200, response.json
     assert response.json["state"] == "released" and response.json["release_mode"] == "manual"
-    assert f"exercise:{run.id}:inject:INJ-02" not in timers.scheduled_jobs(bound_app, run.id)
+    assert f"exercise:{run.id}:inject:INJ-02" not in job_sync.scheduled_jobs(bound_app, run.id)
     north = api(client, world, "kristjan", "GET", f"/{run.id}/inbox").json
     assert [i["inject"] for i in north["injects"]] == ["INJ-02"]
     assert north["injects"][0]["released_at_local"].endswith("+02:00")
@@ -78,7 +79,7 @@ def test_release_now_delivers_only_to_the_audience(bound_app: Flask, client: Fla
     again = api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-02/release")
     assert again.status_code == 409
     # The scheduled job firing afterwards changes nothing.
-    jobs.fire_inject(str(run.id), "INJ-02")
+    job_functions.fire_inject(str(run.id), "INJ-02")
     assert len(api(client, world, "kristjan", "GET", f"/{run.id}/inbox").json["injects"]) == 1
 
 
@@ -88,12 +89,12 @@ def test_hold_unhold_skip_and_release_a_held_inject(bound_app: Flask, client: Fl
     prefix = f"exercise:{run.id}:inject:"
     held = api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-03/hold")
     assert held.status_code == 200 and held.json["held"] is True
-    assert prefix + "INJ-03" not in timers.scheduled_jobs(bound_app, run.id)
+    assert prefix + "INJ-03" not in job_sync.scheduled_jobs(bound_app, run.id)
     # A held inject's job, had it already been queued, does not release it.
-    jobs.fire_inject(str(run.id), "INJ-03")
+    job_functions.fire_inject(str(run.id), "INJ-03")
     assert api(client, world, "lan", "GET", f"/{run.id}/inbox").json["injects"] == []
     api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-03/unhold")
-    assert prefix + "INJ-03" in timers.scheduled_jobs(bound_app, run.id)
+    assert prefix + "INJ-03" in job_sync.scheduled_jobs(bound_app, run.id)
     skipped = api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-05/skip")
     assert skipped.json["state"] == "skipped"
     assert api(client, world, "coordinator", "POST",
@@ -111,12 +112,12 @@ def test_hold_unhold_skip_and_release_a_held_inject(bound_app: Flask, client: Fl
 def test_cancel_removes_every_job(bound_app: Flask, client: FlaskClient, session: Session,
                                   world: World) -> None:
     run = schedule(session, world, app=bound_app)
-    assert timers.scheduled_jobs(bound_app, run.id)
+    assert job_sync.scheduled_jobs(bound_app, run.id)
     cancelled = api(client, world, "coordinator", "POST", f"/{run.id}/cancel",
                     json={"reason": "Storm warning"})
     assert cancelled.status_code == 200 and cancelled.json["state"] == "cancelled"
     assert {i["state"] for i in cancelled.json["injects"]} == {"cancelled"}
-    assert timers.scheduled_jobs(bound_app, run.id) == {}
+    assert job_sync.scheduled_jobs(bound_app, run.id) == {}
     assert api(client, world, "coordinator", "POST", f"/{run.id}/pause").status_code == 409
 
 
@@ -139,16 +140,17 @@ def test_cli_controls_a_run(bound_app: Flask, session: Session, world: World) ->
     assert "Baltic CERT (north): start" in status.output
     ended = runner.invoke(args=["exercise", "end", run.name])
     assert ended.exit_code == 0 and ": completed" in ended.output
-    assert timers.scheduled_jobs(bound_app, run.id) == {}
+    assert job_sync.scheduled_jobs(bound_app, run.id) == {}
 
 
 def test_an_inject_released_during_a_pause_keeps_its_full_deadline(
-        bound_app: Flask, client: FlaskClient, session: Session, world: World) -> None:
+        bound_app: Flask, client: FlaskClient, session: Session, world: World,
+        clock: ManualClock) -> None:
     run = _running(session, world, bound_app)
     api(client, world, "coordinator", "POST", f"/{run.id}/pause")
-    time.sleep(0.3)
+    clock.advance(seconds=0.3)
     api(client, world, "coordinator", "POST", f"/{run.id}/injects/INJ-02/release")
-    time.sleep(0.3)
+    clock.advance(seconds=0.3)
     api(client, world, "coordinator", "POST", f"/{run.id}/resume")
     session.expire_all()
     result = session.query(ExpectationResult).filter_by(action_key="share-c2").one()

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from flask import Flask
 
-from exercises import csv_import
-from exercises.checking import ScenarioInvalid
+from exercises.scenarios import csv_import
+from exercises.scenarios.checking import ScenarioInvalid
 
 ROWS = [
     ["Seq No", "Timeline", "Subject", "Content", "To", "Delivery Method", "Move", "Hold",

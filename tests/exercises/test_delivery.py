@@ -19,9 +19,10 @@ from accord.errors import Conflict
 from accord.models.collections import Collection, CollectionKind
 from accord.models.stix import StixObject
 from accord.tlp import Tlp, marking_ref
-from exercises import control, guard
+from exercises import guard
 from exercises.marking import EXERCISE_LABEL, EXERCISE_MARKING_ID, run_id
 from exercises.models import ExerciseDelivery
+from exercises.runs import control
 from tests.exercises import stixplay
 from tests.exercises.conftest import World, schedule
 from tests.factories import make_collection, make_grant

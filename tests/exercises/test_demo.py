@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.demo import seed_demo
-from exercises import timers
+from accord.assembly.demo import seed_demo
 from exercises.models import Exercise
+from exercises.runs import job_sync
 
 
 def test_demo_schedules_a_sample_exercise_with_jobs(app: Flask, session: Session) -> None:
@@ -23,5 +23,5 @@ def test_demo_schedules_a_sample_exercise_with_jobs(app: Flask, session: Session
     assert run.start_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).hour == 9
     assert sorted((s.user.username, s.role.value) for s in run.staff) == [
         ("evaluator", "evaluator"), ("observer", "observer")]
-    jobs = timers.scheduled_jobs(app, run.id)
+    jobs = job_sync.scheduled_jobs(app, run.id)
     assert f"exercise:{run.id}:start" in jobs and len(jobs) == 8  # start, 6 injects, end

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import yaml
@@ -10,10 +9,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from accord.clock import ManualClock
 from accord.db import utcnow
-from exercises import control, evaluation, library, scenario, scheduling
+from exercises.judging import evaluation
 from exercises.marking import run_id
 from exercises.models import Exercise
+from exercises.runs import control, planning
+from exercises.scenarios import library, scenario_format
 from tests.exercises import stixplay
 from tests.exercises.conftest import PLACEHOLDERS, World, api
 
@@ -53,8 +55,8 @@ AUTO = ("ack", "reply", "decide", "share", "sight", "revise", "revoke")
 
 
 def _run(session: Session, world: World, speed: float = SPEED) -> Exercise:
-    record = library.save(session, scenario.parse(yaml.safe_dump(EVIDENCE_SCENARIO)))
-    run = scheduling.schedule_exercise(session, scheduling.ScheduleRequest(
+    record = library.save(session, scenario_format.parse(yaml.safe_dump(EVIDENCE_SCENARIO)))
+    run = planning.schedule_exercise(session, planning.ScheduleRequest(
         scenario=str(record.id), name="Evidence", start=utcnow(), teams=PLACEHOLDERS,
         speed=speed, rehearsal=True, evaluators=["evaluator"]), world.users["coordinator"])
     control.release_now(session, run, run.injects[0], world.users["coordinator"])
@@ -90,10 +92,10 @@ def assert_met_late_missed(views: list[dict[str, Any]], actions: tuple[str, ...]
 
 
 def test_every_evidence_kind_is_judged_met_late_or_missed(
-        client: FlaskClient, session: Session, world: World) -> None:
+        client: FlaskClient, session: Session, world: World, clock: ManualClock) -> None:
     run = _run(session, world)
     _act(client, session, world, run, "lan")  # Lotus: on time
-    time.sleep(3.2)  # past every deadline
+    clock.advance(seconds=3.2)  # past every deadline
     _act(client, session, world, run, "kristjan")  # Baltic: late; Andes does nothing
     assert api(client, world, "evaluator", "POST", f"/{run.id}/evaluate").status_code == 200
     views = api(client, world, "evaluator", "GET", f"/{run.id}/expectations").json["expectations"]

@@ -11,11 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from accord.clock import ManualClock
 from accord.db import utcnow
 from accord.scheduler import runner as runner_module
 from accord.scheduler.runner import SchedulerRunner
-from exercises import timers
 from exercises.models import Exercise, ExerciseState, InjectState
+from exercises.runs import job_sync
 from tests.exercises.conftest import World, api, schedule
 
 
@@ -69,15 +70,16 @@ def test_rehearsal_plays_the_whole_scenario_at_speed(scheduler: Callable[[], Non
             assert inject.released_at is not None and inject.released_at >= inject.due_at
             assert inject.due_at == start + timedelta(seconds=inject.offset_seconds / 3600)
             assert (inject.released_at - inject.due_at).total_seconds() < 5
-    assert timers.scheduled_jobs(app, run.id) == {}
+    assert job_sync.scheduled_jobs(app, run.id) == {}
 
 
 def test_injects_missed_while_the_scheduler_was_down_fire_when_it_returns(
         scheduler: Callable[[], None], app: Flask, client: FlaskClient, session: Session,
-        world: World) -> None:
+        world: World, clock: ManualClock) -> None:
+    clock.advance(seconds=-3.5)  # scheduled 3.5 s ago; the scheduler has been down since
     start = utcnow() + timedelta(seconds=0.5)
     run = schedule(session, world, start=start, speed=600, app=app)  # INJ-02 due at +2 s
-    time.sleep(3.5)  # the scheduler is down: INJ-01 and INJ-02 come due unattended
+    clock.rewind_to_system()  # INJ-01 and INJ-02 came due unattended
     assert _state(session, run).state == ExerciseState.SCHEDULED
     scheduler()
     assert wait_for(lambda: {i.key for i in _state(session, run).injects

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from flask import Flask
 
-from exercises import export, library, scenario
-from exercises.checking import ScenarioInvalid
+from exercises.scenarios import export, library, scenario_format
+from exercises.scenarios.checking import ScenarioInvalid
 
 IND = "indicator--11111111-1111-4111-8111-111111111111"
 
@@ -38,7 +38,7 @@ def base() -> dict[str, Any]:
 
 
 def problems_of(data: Any) -> list[str]:
-    return [str(problem) for problem in scenario.validate(data)[1]]
+    return [str(problem) for problem in scenario_format.validate(data)[1]]
 
 
 def action(data: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +111,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 
 
 def test_base_document_is_valid() -> None:
-    document, problems = scenario.validate(base())
+    document, problems = scenario_format.validate(base())
     assert problems == []
     assert document["version"] == "1"
     assert document["injects"][2]["channels"] == ["inbox", "taxii"]
@@ -137,7 +137,7 @@ def test_all_problems_are_reported_at_once() -> None:
     found = problems_of(data)
     assert len(found) == 3
     with pytest.raises(ScenarioInvalid) as raised:
-        scenario.parse(yaml.safe_dump(data))
+        scenario_format.parse(yaml.safe_dump(data))
     assert raised.value.status == 422
     assert [e["path"] for e in raised.value.details["errors"]] == [
         "title", "injects[1].offset", "injects[3].expected_actions[0].deadline"]
@@ -145,28 +145,28 @@ def test_all_problems_are_reported_at_once() -> None:
 
 def test_yaml_syntax_errors_name_the_line() -> None:
     with pytest.raises(ScenarioInvalid) as raised:
-        scenario.parse("title: x\ninjects: [\n  - a: b\n")
+        scenario_format.parse("title: x\ninjects: [\n  - a: b\n")
     assert raised.value.problems[0].path.startswith("line ")
     assert "not valid YAML" in raised.value.problems[0].message
 
 
 def test_json_scenarios_are_accepted() -> None:
-    document = scenario.parse(json.dumps(base()), "json")
+    document = scenario_format.parse(json.dumps(base()), "json")
     assert document["title"] == "Test drill"
 
 
 @pytest.mark.parametrize("name", library.SAMPLES)
 def test_samples_are_valid_and_round_trip_through_yaml(name: str) -> None:
-    document = scenario.parse(library.sample_text(name))
+    document = scenario_format.parse(library.sample_text(name))
     exported = export.to_yaml(document)
-    assert scenario.parse(exported) == document
+    assert scenario_format.parse(exported) == document
     assert "hold: true" in exported and "|" in exported  # literal Markdown bodies
-    assert scenario.parse(export.to_json(document), "json") == document
+    assert scenario_format.parse(export.to_json(document), "json") == document
 
 
 @pytest.mark.parametrize("name", library.SAMPLES)
 def test_samples_show_every_feature(name: str) -> None:
-    document = scenario.parse(library.sample_text(name))
+    document = scenario_format.parse(library.sample_text(name))
     actions = [a for i in document["injects"] for a in i["expected_actions"]]
     assert {a["evidence"] for a in actions} == {"acknowledge", "response", "stix", "manual"}
     assert {a["match"]["object"] for a in actions if a["evidence"] == "stix"} >= {
@@ -213,6 +213,7 @@ def test_cli_import_and_export(app: Flask, tmp_path: Path) -> None:
     out = tmp_path / "out.yaml"
     result = runner.invoke(args=["exercise", "export", "Harbour Lights@1.2", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert scenario.parse(out.read_text()) == scenario.parse(library.sample_text("harbour-lights"))
+    sample = library.sample_text("harbour-lights")
+    assert scenario_format.parse(out.read_text()) == scenario_format.parse(sample)
     listing = runner.invoke(args=["exercise", "scenarios"])
     assert "Harbour Lights" in listing.output and "lead, north, south" in listing.output

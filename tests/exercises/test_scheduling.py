@@ -13,8 +13,8 @@ from accord import authz
 from accord.db import utcnow
 from accord.errors import BadRequest
 from accord.models.collections import Collection, CollectionKind
-from exercises import scheduling, timers
 from exercises.models import ExerciseState
+from exercises.runs import job_sync, planning
 from tests.exercises.conftest import World, api, import_sample, schedule
 
 
@@ -71,7 +71,7 @@ def test_collections_and_grants(session: Session, world: World) -> None:
 def test_scheduling_writes_jobs_to_the_shared_store(app: Flask, session: Session,
                                                      world: World) -> None:
     run = schedule(session, world, app=app)
-    jobs = timers.scheduled_jobs(app, run.id)
+    jobs = job_sync.scheduled_jobs(app, run.id)
     prefix = f"exercise:{run.id}:"
     held = {i.key for i in run.injects if i.held}
     assert held == {"INJ-06"}
@@ -99,20 +99,20 @@ def test_bad_schedule_requests_name_the_field(session: Session, world: World,
         "teams": {"lead": "Lotus CERT", "north": "Baltic CERT", "south": "Andes CERT"}}
     fields.update(change)
     with pytest.raises(BadRequest) as raised:
-        scheduling.schedule_exercise(session, scheduling.ScheduleRequest(**fields),  # type: ignore[arg-type]
+        planning.schedule_exercise(session, planning.ScheduleRequest(**fields),  # type: ignore[arg-type]
                                      world.users["coordinator"])
     assert raised.value.description.startswith(message)
 
 
 def test_parse_start_accepts_offsets_and_zones() -> None:
-    assert scheduling.parse_start("2027-03-01T09:00:00+07:00") == datetime(2027, 3, 1, 2,
+    assert planning.parse_start("2027-03-01T09:00:00+07:00") == datetime(2027, 3, 1, 2,
                                                                              tzinfo=UTC)
-    assert scheduling.parse_start("2027-03-01T09:00", "Europe/Tallinn") == datetime(
+    assert planning.parse_start("2027-03-01T09:00", "Europe/Tallinn") == datetime(
         2027, 3, 1, 7, tzinfo=UTC)
     with pytest.raises(BadRequest, match="start:"):
-        scheduling.parse_start("next tuesday")
+        planning.parse_start("next tuesday")
     with pytest.raises(BadRequest, match="timezone:"):
-        scheduling.parse_start("2027-03-01T09:00", "Atlantis/City")
+        planning.parse_start("2027-03-01T09:00", "Atlantis/City")
 
 
 def test_only_coordinators_schedule_and_outsiders_see_nothing(

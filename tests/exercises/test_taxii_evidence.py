@@ -4,8 +4,7 @@ STIX reaches the audience through TAXII with the exercise marking."""
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from taxii2client.v21 import Collection as TaxiiCollection
 from taxii2client.v21 import as_pages
 
+from accord.clock import ManualClock
 from accord.db import utcnow
 from exercises.marking import EXERCISE_MARKING_ID, run_id
 from tests.conftest import LiveServer
@@ -44,15 +44,17 @@ def _share_over_taxii(collection: TaxiiCollection, run_uuid: Any) -> None:
     assert collection.add_objects({"objects": [revoked]}).success_count == 1
 
 
-def _wait_past_deadlines(client: FlaskClient, world: World, run_uuid: Any) -> None:
-    """Sleep until every expectation's deadline has passed ."""
+def _move_past_deadlines(client: FlaskClient, world: World, run_uuid: Any,
+                         clock: ManualClock) -> None:
+    """Move the hub's clock just past every expectation's deadline."""
     views = api(client, world, "evaluator", "GET", f"/{run_uuid}/expectations").json
     last = max(datetime.fromisoformat(v["deadline_at"]) for v in views["expectations"])
-    time.sleep(max(0.0, (last - utcnow()).total_seconds()) + 0.2)
+    clock.advance(max(timedelta(0), last - utcnow()) + timedelta(seconds=0.2))
 
 
 def test_stix_evidence_over_taxii_is_met_late_or_missed(
-        client: FlaskClient, session: Session, world: World, live_server: LiveServer) -> None:
+        client: FlaskClient, session: Session, world: World, live_server: LiveServer,
+        clock: ManualClock) -> None:
     run = _run(session, world, speed=TAXII_SPEED)
     lotus = _collection(live_server, run.collection_id, "lan")
     published = [obj for page in as_pages(lotus.get_objects, per_request=50)
@@ -62,7 +64,7 @@ def test_stix_evidence_over_taxii_is_met_late_or_missed(
     assert "exercise" in inject_object["labels"]
 
     _share_over_taxii(lotus, run.id)
-    _wait_past_deadlines(client, world, run.id)
+    _move_past_deadlines(client, world, run.id, clock)
     _share_over_taxii(_collection(live_server, run.collection_id, "kristjan"), run.id)
 
     assert api(client, world, "evaluator", "POST", f"/{run.id}/evaluate").status_code == 200

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from accord import create_app
+from accord.assembly import create_app
 from accord.db import database
 from accord.migrate import upgrade
 from accord.models.collections import Collection

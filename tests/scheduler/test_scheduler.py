@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from accord.clock import ManualClock
 from accord.db import utcnow
 from accord.scheduler import jobs
 from accord.scheduler.lease import Lease
@@ -45,13 +46,13 @@ def test_jobs_are_stored_in_the_database_and_editable(app: Flask) -> None:
     assert jobs.unschedule(app, "test.job") is False
 
 
-def test_only_one_process_holds_the_lease(app: Flask) -> None:
+def test_only_one_process_holds_the_lease(app: Flask, clock: ManualClock) -> None:
     first = Lease(app, holder="a", ttl_seconds=0.5)
     second = Lease(app, holder="b", ttl_seconds=0.5)
     assert first.acquire() is True
     assert second.acquire() is False
     assert first.acquire() is True  # renewal
-    time.sleep(0.6)
+    clock.advance(seconds=0.6)
     assert second.acquire() is True  # expired: the standby takes over
     assert first.acquire() is False
     second.release()

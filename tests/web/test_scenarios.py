@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from accord.models.users import Role
-from exercises import library
+from exercises.scenarios import library
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_user
 from tests.web.conftest import screenshot

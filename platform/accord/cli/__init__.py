@@ -1,1 +1,1 @@
-"""The ``accord`` command line; the entry point lives in :mod:`accord.cli.main`."""
+"""The ``accord`` command line; the entry point lives in :mod:`accord.assembly.cli`."""

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from accord.cli.output import app_command, emit, json_option, table, unit_of_work
+from accord.db import utcnow
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.services import collections, tokens
 from accord.tlp import Tlp
@@ -65,7 +66,7 @@ def token_list(username: str | None, as_json: bool) -> None:
         if row["revoked_at"]:
             return "revoked"
         expires = row["expires_at"]
-        now = datetime.now().astimezone()
+        now = utcnow()
         if isinstance(expires, str) and datetime.fromisoformat(expires) <= now:
             return "expired"
         return "active"
@@ -80,7 +81,8 @@ def collection_json(collection: Collection) -> dict[str, object]:
             "kind": collection.kind.value, "owner": collection.owner_team.name,
             "default_tlp": collection.default_tlp.value, "allows_red": collection.allows_red,
             "api_root": collection.api_root,
-            "url": f"/taxii2/{collection.api_root}/collections/{collection.id}/"}
+            "url": f"{current_app.config['PUBLIC_URL'] or ''}"
+                   f"/taxii2/{collection.api_root}/collections/{collection.id}/"}
 
 
 def grant_json(grant: CollectionGrant) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""The administrative command groups, collected for the registry."""
+"""The administrative command groups, registered by the core app factory."""
 
 from __future__ import annotations
 

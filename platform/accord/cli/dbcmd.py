@@ -6,6 +6,7 @@ import click
 from flask import current_app
 
 from accord.cli.output import CommandError, app_command
+from accord.dberrors import where
 from accord.migrate import NotMigrated, check_migrated, upgrade
 
 
@@ -19,11 +20,13 @@ def db_group() -> None:
 @app_command
 def db_upgrade(revision: str) -> None:
     """Create or update the schema (safe to run repeatedly)."""
+    place = where(current_app.config["DATABASE_URL"])
+    click.echo(f"Upgrading the Accord schema in {place} ...")
     try:
-        upgrade(current_app, revision)
+        result = upgrade(current_app, revision)
     except NotMigrated as exc:
         raise CommandError(str(exc)) from None
-    click.echo("Database is up to date.")
+    click.echo(result.describe(place))
 
 
 @db_group.command("check")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from sqlalchemy.orm import Session
 
 from accord.db import database
+from accord.dberrors import explain
 from accord.errors import AccordError
 from accord.models.audit import AuditEvent
 
@@ -64,9 +65,7 @@ def unit_of_work() -> Iterator[Session]:
         raise CommandError(f"conflicts with existing data: {exc.orig}") from None
     except (OperationalError, ProgrammingError) as exc:
         session.rollback()
-        raise CommandError(
-            f"database error ({exc.orig.__class__.__name__}); has `accord db upgrade` been run?"
-        ) from None
+        raise CommandError(explain(exc, current_app.config["DATABASE_URL"])) from None
     except DBAPIError as exc:  # e.g. a value PostgreSQL rejects that no service check caught
         session.rollback()
         raise CommandError(f"the database refused the change: {exc.orig}") from None

@@ -9,6 +9,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from accord import features
 from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler
 from accord.scheduler.lease import Lease
 
@@ -33,6 +34,11 @@ class SchedulerRunner:
         self._thread: threading.Thread | None = None
 
     def _lead(self) -> None:
+        for task in features.lead_tasks(self.app):
+            try:
+                task(self.app)
+            except Exception:  # one feature's recovery must not keep the others' jobs down
+                log.exception("scheduler start-up task %s failed", task.__qualname__)
         if self.scheduler is None:
             self.scheduler = make_scheduler(self.app)
             self.scheduler.add_jobstore(MemoryJobStore(), "memory")

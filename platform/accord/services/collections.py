@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,18 @@ from accord.services.fields import fits
 from accord.tlp import Tlp
 
 ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def check_alias(alias: str) -> None:
+    """400 unless ``alias`` can stand for a collection in TAXII URLs (section 5.2): lowercase
+    letters, digits and dashes, and never something that reads as a collection id."""
+    if not ALIAS.fullmatch(alias):
+        raise BadRequest(f"alias: {alias[:120]!r} must be lowercase letters, digits and dashes")
+    try:
+        uuid.UUID(alias)
+    except ValueError:
+        return
+    raise BadRequest(f"alias: {alias!r} reads as a collection id; choose a name that does not")
 
 
 def parse_kind(text: str) -> CollectionKind:
@@ -51,8 +64,8 @@ def create_collection(
         raise BadRequest("title: a collection needs a title")
     fits(title, Collection.title, "title")
     fits(description, Collection.description, "description")
-    if alias is not None and not ALIAS.match(alias):
-        raise BadRequest(f"alias: {alias!r} must be lowercase letters, digits and dashes")
+    if alias is not None:
+        check_alias(alias)
     if alias and session.scalar(select(Collection.id).where(Collection.alias == alias)):
         raise Conflict(f"a collection with alias {alias!r} already exists")
     team = lookup.team(session, owner_team)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, g, request
 from accord import audit
 from accord.errors import BadRequest
 from accord.taxii import objects, resources
-from accord.taxii.media import check_accept
+from accord.taxii.media import TAXII_MEDIA_TYPE, check_accept
 
 bp = Blueprint("taxii", __name__)
 bp.register_blueprint(resources.bp)
@@ -45,4 +45,14 @@ def _audit_refusal(response: Response) -> Response:
                          target_type=kind, target_id=str(target)[:100],
                          details={"method": request.method, "path": request.path[:300],
                                   "status": response.status_code})
+    return response
+
+
+@bp.after_request
+def _options_in_taxii(response: Response) -> Response:
+    """``OPTIONS`` (RFC 9110 section 9.3.7) keeps Flask's ``Allow`` list, computed over every
+    route of the path, but answers in the TAXII media type like every other response here."""
+    if request.method == "OPTIONS" and response.status_code == 200:
+        response.set_data(b"{}")
+        response.content_type = TAXII_MEDIA_TYPE
     return response

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from accord import authz
@@ -91,14 +91,22 @@ def parse_id(kind: str, ident: str) -> uuid.UUID:
         raise not_found(kind, ident) from None
 
 
+def _collection_key(collection_id: str) -> ColumnElement[bool]:
+    """Match the URL's collection segment: its id, or its alias (section 5.2 lets a client
+    address a collection by the ``alias`` it advertises; aliases never parse as UUIDs)."""
+    try:
+        return Collection.id == uuid.UUID(collection_id)
+    except ValueError:
+        return Collection.alias == collection_id
+
+
 def collection_access(session: Session, api_root: str, collection_id: str) -> CollectionAccess:
-    """The caller's view of one collection, or 404 if it may not see it at all."""
+    """The caller's view of one collection (by id or alias), or 404 if it may not see it."""
     principal = caller(session, api_root)
-    key = parse_id("collection", collection_id)
     row = session.execute(
         select(Collection, CollectionGrant)
         .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
-        .where(Collection.id == key, Collection.api_root == api_root,
+        .where(_collection_key(collection_id), Collection.api_root == api_root,
                CollectionGrant.team_id == principal.user.team_id)).first()
     if row is None or not (row[1].can_read or row[1].can_write):
         raise not_found("collection", collection_id)

@@ -12,16 +12,17 @@ from sqlalchemy.orm import Session
 
 from accord import audit, authz
 from accord.db import get_session, utcnow
-from accord.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.sharing.ingest import add_objects
-from accord.sharing.query import ObjectFilter, Page, conditions, read_page
+from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
 from accord.sharing.timestamps import format_timestamp
 from accord.taxii import cursor, params
 from accord.taxii.access import CollectionAccess, collection_access
 from accord.taxii.media import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE, check_content_type
 from accord.taxii.resources import status_resource
 from accord.taxii.responses import envelope, taxii_json, with_date_headers
+from accord.taxii.urls import absolute_url
 
 bp = Blueprint("taxii_objects", __name__)
 
@@ -180,7 +181,11 @@ def add(api_root: str, collection_id: str) -> ResponseReturnValue:
                           "stored": result.stored, "duplicates": result.known,
                           "failures": len(result.failures), "tlp": result.tlp_counts})
     session.commit()
-    return taxii_json(status_resource(status), status=202)
+    response = taxii_json(status_resource(status), status=202)
+    # Where to poll the status (section 4.3), absolute like every URL the hub names.
+    response.headers["Location"] = absolute_url("taxii.taxii_resources.status",
+                                                api_root=api_root, status_id=str(status.id))
+    return response
 
 
 @bp.delete(f"{COLLECTION}/objects/<object_id>/")
@@ -192,20 +197,18 @@ def delete_object(api_root: str, collection_id: str, object_id: str) -> Response
     """
     session = get_session()
     access = collection_access(session, api_root, collection_id)
-    if not (access.grant.can_read and access.grant.can_write):
-        raise Forbidden("Deleting needs both read and write access to this collection.")
+    authz.require_delete(access.principal.user, access.grant, ())
     access.require_write()
     filters = params.object_filter(request.args, fixed_id=object_id)
     if "match[version]" not in request.args:
         filters = ObjectFilter(ids=filters.ids, spec_versions=filters.spec_versions,
-                               versions=params.VersionFilter(all=True))
+                               versions=VersionFilter(all=True))
     where = and_(*conditions(access.collection.id, access.read_access(), filters))
     rows = list(session.execute(select(StixObject.pk, StixObject.source_team_id).where(where)))
     if not rows:
         raise NotFound(f"No object {object_id[:120]!r} in this collection.")
     user = access.principal.user
-    if not authz.is_admin(user) and any(team != user.team_id for _, team in rows):
-        raise Forbidden("Only the team that shared this object may delete it.")
+    authz.require_delete(user, access.grant, (team for _, team in rows))
     session.execute(delete(StixObject).where(StixObject.pk.in_([pk for pk, _ in rows])))
     _restore_latest(session, access, object_id)
     audit.record(session, "taxii.delete", actor=user, target_type="stix_object",

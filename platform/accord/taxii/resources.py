@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -20,20 +20,21 @@ from accord.taxii.access import (
 )
 from accord.taxii.media import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
 from accord.taxii.responses import taxii_json
+from accord.taxii.urls import absolute_url
 
 bp = Blueprint("taxii_resources", __name__)
 
 
 @bp.get("/taxii2/")
 def discovery() -> ResponseReturnValue:
-    """Server discovery (section 4.1): title, contact and the API roots."""
+    """Server discovery (section 4.1): title, contact and the API roots, as absolute URLs
+    because clients build every later URL from ``default`` by concatenation."""
     session = get_session()
     caller(session, current_app.config["TAXII_DEFAULT_API_ROOT"])
     config = current_app.config
-    roots = [url_for(".api_root", api_root=root) for root in api_roots()]
+    roots = [absolute_url(".api_root", api_root=root) for root in api_roots()]
     body = {"title": config["TAXII_TITLE"], "description": config["TAXII_DESCRIPTION"],
-            "default": url_for(".api_root",
-                               api_root=config["TAXII_DEFAULT_API_ROOT"]),
+            "default": absolute_url(".api_root", api_root=config["TAXII_DEFAULT_API_ROOT"]),
             "api_roots": roots}
     if config["TAXII_CONTACT"]:
         body["contact"] = config["TAXII_CONTACT"]

@@ -1,4 +1,5 @@
-"""Template filters: times shown in a team's own time zone (the server keeps UTC)."""
+"""Template helpers of the web shell: times in a team's own time zone (the server keeps UTC)
+and the navigation links features register."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint
 
-from exercises.durations import human
+from accord import features
 
 
 def in_zone(moment: datetime, zone: str) -> str:
@@ -19,15 +20,7 @@ def in_zone(moment: datetime, zone: str) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def signed_duration(seconds: float | None) -> str:
-    """A delay people read at a glance: ``+4m 05s`` late, ``-21h 00m`` early, empty for none."""
-    if seconds is None:
-        return ""
-    text = human(seconds)
-    return text if text.startswith("-") else f"+{text}"
-
-
 def install(bp: Blueprint) -> None:
-    """Register the filters for every template."""
+    """Register the filters and globals for every template."""
     bp.add_app_template_filter(in_zone, "in_zone")
-    bp.add_app_template_filter(signed_duration, "signed_duration")
+    bp.add_app_template_global(features.nav_links, "feature_nav_links")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from accord.db import utcnow
 from accord.errors import BadRequest
 from accord.sharing import values
 from accord.tlp import Tlp
@@ -89,7 +90,7 @@ def build_indicator(request: IndicatorRequest, identity_id: str,
                     now: datetime | None = None) -> dict[str, Any]:
     """A STIX 2.1 indicator for the request, created by ``identity_id``, TLP-marked."""
     value, pattern = classify(request.value, request.kind)
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     until = None
     if request.valid_until is not None:
         until = datetime.combine(request.valid_until, time(23, 59, 59), tzinfo=UTC)

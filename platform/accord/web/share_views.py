@@ -60,7 +60,7 @@ def _pasted_text() -> str:
     limit = int(current_app.config["TAXII_MAX_CONTENT_LENGTH"])
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        raw = upload.read(limit + 1)
+        raw = bytes(upload.read(limit + 1))
     else:
         raw = request.form.get("bundle", "").encode("utf-8")
     if len(raw) > limit:

@@ -1,0 +1,147 @@
+"""Releasing an inject: inbox deliveries, STIX published by TAXII, webhooks, expectations.
+
+A release happens once: the inject row moves from pending to released in one conditional
+UPDATE, so a scheduled job and a coordinator's "release now" racing each other cannot both
+deliver. Everything a release writes (deliveries, published objects, expectation rows, audit)
+commits together or not at all; only webhook calls leave the hub, and their outcome is recorded
+on the delivery row rather than failing the release.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import requests
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from accord import audit
+from accord.db import utcnow
+from accord.errors import Conflict
+from accord.models.collections import Collection
+from accord.models.users import User
+from accord.tlp import Tlp
+from exercises.marking import EXERCISE_STATEMENT, prepare
+from exercises.models import (
+    Exercise,
+    ExerciseDelivery,
+    ExerciseInject,
+    ExerciseState,
+    ExerciseTeam,
+    ExpectationResult,
+    InjectState,
+    Verdict,
+)
+from exercises.runs import publish
+from exercises.runs.planning import audience, inject_spec, scaled
+
+log = logging.getLogger("accord.exercises")
+WEBHOOK_TIMEOUT = 5.0
+
+
+def begin(exercise: Exercise, now: datetime) -> None:
+    """STARTEX: the exercise is running from ``now`` (hub time)."""
+    if exercise.state == ExerciseState.SCHEDULED:
+        exercise.state = ExerciseState.RUNNING
+        exercise.started_at = now
+
+
+def scenario_stix_ids(exercise: Exercise) -> set[str]:
+    """Every STIX id defined by the scenario's injects (rewritten per run when published)."""
+    return {obj["id"] for inject in exercise.document["injects"] for obj in inject["stix"]}
+
+
+def _publish(session: Session, exercise: Exercise, spec: dict[str, Any],
+             teams: list[ExerciseTeam], now: datetime, actor: User | None) -> dict[str, Any]:
+    """Publish the inject's STIX: to the play collection for ``all``, else per-team briefings."""
+    objects = prepare(spec["stix"], exercise.id, scenario_stix_ids(exercise), now,
+                      Tlp.parse(exercise.document["default_tlp"]),
+                      exercise.owner_team.identity_id)
+    if spec["audience"] == "all":
+        targets = [session.get(Collection, exercise.collection_id)]
+    else:
+        targets = [session.get(Collection, team.briefing_collection_id) for team in teams]
+    published: dict[str, Any] = {"objects": [obj["id"] for obj in objects[2:]], "collections": []}
+    for collection in targets:
+        assert collection is not None
+        outcome = publish.publish_objects(session, collection, exercise.owner_team, objects, actor)
+        published["collections"].append({"id": str(collection.id), **outcome})
+    return published
+
+
+def _webhook(team: ExerciseTeam, exercise: Exercise, spec: dict[str, Any], now: datetime
+             ) -> tuple[str, dict[str, Any]]:
+    payload = {
+        "banner": EXERCISE_STATEMENT,
+        "exercise": {"id": str(exercise.id), "name": exercise.name},
+        "team": team.team.name,
+        "inject": {"id": spec["id"], "title": spec["title"], "from": spec["from"],
+                   "body": spec["body"], "released_at": now.isoformat()},
+    }
+    try:
+        response = requests.post(str(team.webhook_url), json=payload, timeout=WEBHOOK_TIMEOUT)
+    except requests.RequestException as exc:
+        log.warning("exercise webhook to %s failed: %s", team.webhook_url, exc)
+        return "failed", {"url": team.webhook_url, "error": str(exc)}
+    status = "delivered" if response.ok else "failed"
+    return status, {"url": team.webhook_url, "http_status": response.status_code}
+
+
+def _expectations(session: Session, exercise: Exercise, inject: ExerciseInject,
+                  spec: dict[str, Any], teams: list[ExerciseTeam], now: datetime) -> int:
+    count = 0
+    for action in spec["expected_actions"]:
+        targets = [t for t in teams if action["teams"] == "all" or t.placeholder in action["teams"]]
+        for team in targets:
+            session.add(ExpectationResult(
+                exercise_id=exercise.id, inject_id=inject.id, action_key=action["id"],
+                team_id=team.team_id, evidence_kind=action["evidence"],
+                deadline_at=now + scaled(exercise, action["deadline"]),
+                auto_verdict=None if action["evidence"] == "manual" else Verdict.PENDING))
+            count += 1
+    return count
+
+
+def release(session: Session, exercise: Exercise, inject: ExerciseInject, mode: str,
+            actor: User | None = None) -> ExerciseInject:
+    """Deliver ``inject`` now through its channels; ``mode`` is ``schedule`` or ``manual``."""
+    now = utcnow()
+    claimed = session.execute(
+        update(ExerciseInject)
+        .where(ExerciseInject.id == inject.id, ExerciseInject.state == InjectState.PENDING)
+        .values(state=InjectState.RELEASED, released_at=now, release_mode=mode, held=False,
+                released_by=actor.username if actor else "scheduler")
+        .execution_options(synchronize_session=False))
+    session.refresh(inject)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"inject {inject.key!r} is {inject.state.value}, not pending")
+    begin(exercise, now)
+    spec = inject_spec(exercise, inject.key)
+    teams = audience(exercise, spec)
+    details: dict[str, Any] = {"inject": inject.key, "mode": mode,
+                               "due_at": inject.due_at.isoformat(),
+                               "delay_seconds": round((now - inject.due_at).total_seconds(), 3),
+                               "teams": [t.team.name for t in teams]}
+    for team in teams:
+        session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id, channel="inbox",
+                                     delivered_at=now))
+    if "taxii" in spec["channels"] and spec["stix"]:
+        details["taxii"] = _publish(session, exercise, spec, teams, now, actor)
+        for team in teams:
+            session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
+                                         channel="taxii", delivered_at=now,
+                                         detail={"objects": details["taxii"]["objects"]}))
+    if "webhook" in spec["channels"]:
+        for team in teams:
+            if team.webhook_url:
+                status, detail = _webhook(team, exercise, spec, now)
+                session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
+                                             channel="webhook", delivered_at=now, status=status,
+                                             detail=detail))
+    details["expectations"] = _expectations(session, exercise, inject, spec, teams, now)
+    audit.record(session, "exercise.inject.release", actor=actor, team=exercise.owner_team,
+                 target_type="exercise", target_id=exercise.id, details=details)
+    session.flush()
+    return inject

@@ -1,0 +1,79 @@
+"""Scheduler job functions for exercises (run by ``accord scheduler``).
+
+Each job opens its own session through :func:`accord.db.job_session` and checks the database
+before acting, so a job that fires against stale state (a paused run, an inject already
+released by hand, a due time moved by a pause) does nothing. A job due while the scheduler was
+down still runs when it comes back (``misfire_grace_time=None``); the inject's release time then
+shows the delay against its due time.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from accord.db import job_session, utcnow
+from accord.errors import Conflict
+from accord.scheduler.jobs import job_app
+from exercises.models import Exercise, ExerciseInject, ExerciseState, InjectState
+from exercises.runs import control, delivery, job_sync
+
+log = logging.getLogger("accord.exercises")
+EARLY_TOLERANCE = timedelta(seconds=1)
+
+
+def _release(session: Session, exercise: Exercise, inject: ExerciseInject) -> None:
+    """Release on schedule; another job or a coordinator releasing it first is fine."""
+    try:
+        delivery.release(session, exercise, inject, "schedule")
+    except Conflict:
+        return
+    log.info("exercise %s: inject %s released", exercise.name, inject.key)
+
+
+def start_exercise(exercise_id: str) -> None:
+    """STARTEX at the scheduled start time."""
+    app = job_app()
+    with job_session(app) as session:
+        exercise = session.get(Exercise, uuid.UUID(exercise_id))
+        if exercise is None or exercise.state != ExerciseState.SCHEDULED:
+            return
+        delivery.begin(exercise, utcnow())
+        log.info("exercise %s started", exercise.name)
+
+
+def fire_inject(exercise_id: str, inject_key: str) -> None:
+    """Release one inject if it is still pending, not held, and due."""
+    app = job_app()
+    with job_session(app) as session:
+        exercise = session.get(Exercise, uuid.UUID(exercise_id))
+        if exercise is None or exercise.state not in job_sync.ACTIVE:
+            return
+        inject = next((i for i in exercise.injects if i.key == inject_key), None)
+        if inject is None or inject.state != InjectState.PENDING or inject.held:
+            return
+        if inject.due_at > utcnow() + EARLY_TOLERANCE:  # moved by a pause since scheduling
+            return
+        _release(session, exercise, inject)
+
+
+def close_exercise(exercise_id: str) -> None:
+    """ENDEX at the end of play: remaining injects are cancelled, verdicts become final."""
+    app = job_app()
+    with job_session(app) as session:
+        exercise = session.get(Exercise, uuid.UUID(exercise_id))
+        if exercise is None or exercise.state != ExerciseState.RUNNING:
+            return
+        now = utcnow()
+        if exercise.end_at > now + EARLY_TOLERANCE:
+            return
+        # After a scheduler outage every overdue job fires at once: release what was due
+        # first, in order, so ENDEX never cancels an inject that should have gone out.
+        for inject in exercise.injects:
+            if inject.state == InjectState.PENDING and not inject.held and inject.due_at <= now:
+                _release(session, exercise, inject)
+        control.complete(session, exercise)
+        log.info("exercise %s completed", exercise.name)

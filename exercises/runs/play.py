@@ -1,0 +1,143 @@
+"""What players do: read their team's inbox, acknowledge injects, respond and decide.
+
+Every acknowledgement, response and decision is stored with its author and the hub's time; the
+evaluation reads them as evidence. Players see only injects released to their own team, never
+controller notes or other teams' injects, and times in their team's time zone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import audit
+from accord.errors import BadRequest, Conflict, NotFound
+from accord.models.users import User
+from exercises.models import (
+    Exercise,
+    ExerciseDelivery,
+    ExerciseInject,
+    ExerciseResponse,
+    ExerciseState,
+    ExerciseTeam,
+    ExpectationResult,
+    InjectState,
+)
+from exercises.runs.planning import inject_spec, local_iso
+
+OPEN_FOR_PLAY = (ExerciseState.RUNNING, ExerciseState.PAUSED)
+MAX_TEXT = 20000
+
+
+def _delivered(session: Session, inject: ExerciseInject, team: ExerciseTeam) -> bool:
+    return session.scalar(select(ExerciseDelivery.id).where(
+        ExerciseDelivery.inject_id == inject.id, ExerciseDelivery.team_id == team.team_id,
+        ExerciseDelivery.channel == "inbox")) is not None
+
+
+def _playable(session: Session, exercise: Exercise, inject: ExerciseInject,
+              team: ExerciseTeam) -> None:
+    if inject.state != InjectState.RELEASED or not _delivered(session, inject, team):
+        raise NotFound(f"no inject {inject.key!r} in {team.team.name}'s inbox")
+    if exercise.state not in OPEN_FOR_PLAY:
+        raise Conflict(f"exercise {exercise.name!r} is {exercise.state.value}; play is over")
+
+
+def inbox(session: Session, exercise: Exercise, team: ExerciseTeam) -> list[dict[str, Any]]:
+    """The injects released to ``team``, newest first, with its expectations and responses."""
+    tz = team.team.timezone
+    items = []
+    for inject in sorted(exercise.injects, key=lambda i: i.released_at or i.due_at, reverse=True):
+        if inject.state != InjectState.RELEASED or not _delivered(session, inject, team):
+            continue
+        spec = inject_spec(exercise, inject.key)
+        expectations = session.scalars(select(ExpectationResult).where(
+            ExpectationResult.inject_id == inject.id, ExpectationResult.team_id == team.team_id))
+        actions = {a["id"]: a for a in spec["expected_actions"]}
+        responses = session.scalars(select(ExerciseResponse).where(
+            ExerciseResponse.inject_id == inject.id, ExerciseResponse.team_id == team.team_id
+        ).order_by(ExerciseResponse.created_at))
+        items.append({
+            "inject": inject.key,
+            "title": spec["title"],
+            "from": spec["from"],
+            "phase": spec["phase"],
+            "body": spec["body"],
+            "released_at": inject.released_at.isoformat() if inject.released_at else None,
+            "released_at_local": local_iso(inject.released_at, tz),
+            "timezone": tz,
+            "stix_objects": len(spec["stix"]),
+            "expected_actions": [{
+                "id": result.action_key, "text": actions[result.action_key]["text"],
+                "evidence": result.evidence_kind,
+                "decision_options": actions[result.action_key].get("decision_options", []),
+                "deadline_at": result.deadline_at.isoformat(),
+                "deadline_at_local": local_iso(result.deadline_at, tz),
+            } for result in expectations],
+            "responses": [response_view(r, tz) for r in responses],
+        })
+    return items
+
+
+def response_view(response: ExerciseResponse, timezone: str) -> dict[str, Any]:
+    return {
+        "id": str(response.id), "kind": response.kind, "author": response.author,
+        "action": response.action_key, "text": response.text, "decision": response.decision,
+        "created_at": response.created_at.isoformat(),
+        "created_at_local": local_iso(response.created_at, timezone),
+    }
+
+
+def acknowledge(session: Session, exercise: Exercise, inject: ExerciseInject, team: ExerciseTeam,
+                user: User) -> ExerciseResponse:
+    """Record that the team has seen the inject; a second acknowledgement returns the first."""
+    _playable(session, exercise, inject, team)
+    existing = session.scalar(select(ExerciseResponse).where(
+        ExerciseResponse.inject_id == inject.id, ExerciseResponse.team_id == team.team_id,
+        ExerciseResponse.kind == "acknowledge"))
+    if existing is not None:
+        return existing
+    return _store(session, exercise, inject, team, user, "acknowledge", "", None, None)
+
+
+def respond(session: Session, exercise: Exercise, inject: ExerciseInject, team: ExerciseTeam,
+            user: User, text: str, action_key: str | None = None,
+            decision: str | None = None) -> ExerciseResponse:
+    """Record a free-text response or, with ``decision``, a decision (with its rationale)."""
+    _playable(session, exercise, inject, team)
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        raise BadRequest(f"text: longer than {MAX_TEXT} characters")
+    actions = {a["id"]: a for a in inject_spec(exercise, inject.key)["expected_actions"]}
+    action = None
+    if action_key is not None:
+        action = actions.get(action_key)
+        if action is None:
+            raise BadRequest(f"action: inject {inject.key!r} has no expected action "
+                             f"{action_key!r}")
+    if decision is not None:
+        options = (action or {}).get("decision_options") or []
+        if options and decision not in options:
+            raise BadRequest(f"decision: {decision!r} is not one of {', '.join(options)}")
+        if not decision.strip():
+            raise BadRequest("decision: must not be empty")
+    elif not text:
+        raise BadRequest("text: a response needs some text")
+    kind = "decision" if decision is not None else "response"
+    return _store(session, exercise, inject, team, user, kind, text, action_key, decision)
+
+
+def _store(session: Session, exercise: Exercise, inject: ExerciseInject, team: ExerciseTeam,
+           user: User, kind: str, text: str, action_key: str | None,
+           decision: str | None) -> ExerciseResponse:
+    response = ExerciseResponse(exercise_id=exercise.id, inject_id=inject.id,
+                                team_id=team.team_id, user_id=user.id, author=user.username,
+                                kind=kind, text=text, action_key=action_key, decision=decision)
+    session.add(response)
+    session.flush()
+    audit.record(session, f"exercise.play.{kind}", actor=user, target_type="exercise",
+                 target_id=exercise.id, details={"inject": inject.key, "action": action_key,
+                                                 "decision": decision})
+    return response

@@ -1,0 +1,1 @@
+"""Scenarios: the authoring format, validation, CSV MSEL import, the library and export."""

@@ -1,0 +1,209 @@
+"""Validation of a scenario's injects, their STIX objects and their expected actions."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import stix2
+from stix2.exceptions import STIXError
+
+from exercises.scenarios.checking import Checker, join
+
+CHANNELS = ("inbox", "taxii", "webhook")
+EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual")
+STIX_EVIDENCE = ("indicator", "sighting", "revocation", "new_version")
+STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]+--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+INJECT_KEYS = {"id", "offset", "phase", "from", "title", "body", "audience", "channels", "hold",
+               "controller_notes", "stix", "expected_actions"}
+ACTION_KEYS = {"id", "teams", "text", "deadline", "objective", "weight", "evidence", "match",
+               "decision_options"}
+MATCH_KEYS = {"object", "pattern", "pattern_contains", "sighting_of", "of"}
+# Timestamps a scenario may leave out; the hub sets them when the inject fires.
+PLACEHOLDER_TIME = "2000-01-01T00:00:00.000Z"
+
+
+def _audience(check: Checker, raw: Any, path: str, allowed: set[str] | None = None
+              ) -> str | list[str]:
+    """``all`` or a list of known team placeholders (a subset of ``allowed`` when given).
+
+    For an expected action, ``all`` means every team in the inject's audience.
+    """
+    if raw is None or raw == "all":
+        return "all"
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, list) or not values:
+        check.add(path, "must be 'all' or a non-empty list of team placeholders")
+        return []
+    result: list[str] = []
+    for index, value in enumerate(values):
+        name = str(value)
+        if name not in check.team_ids:
+            check.add(join(path, index), f"unknown team placeholder {name!r}")
+        elif allowed is not None and name not in allowed:
+            check.add(join(path, index), f"team {name!r} is not in the inject's audience")
+        elif name not in result:
+            result.append(name)
+    return result
+
+
+def _stix_object(check: Checker, raw: Any, path: str, seen: set[str]) -> dict[str, Any] | None:
+    obj = check.mapping(raw, path)
+    if obj is None:
+        return None
+    ident, kind = obj.get("id"), obj.get("type")
+    if not isinstance(kind, str) or not kind:
+        check.add(join(path, "type"), "is required")
+        return None
+    if not isinstance(ident, str) or not STIX_ID.match(ident) or not ident.startswith(kind + "--"):
+        check.add(join(path, "id"), f"must be a STIX id '{kind}--<uuid>'")
+        return None
+    if ident in seen:
+        check.add(join(path, "id"), f"duplicate STIX id {ident!r} in the scenario")
+    seen.add(ident)
+    probe = {"spec_version": "2.1", "created": PLACEHOLDER_TIME, "modified": PLACEHOLDER_TIME,
+             **obj}
+    if kind == "indicator":
+        probe.setdefault("valid_from", PLACEHOLDER_TIME)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stix2.parse(probe, allow_custom=True, version="2.1")
+    except (STIXError, ValueError, TypeError) as exc:
+        check.add(path, f"not a valid STIX 2.1 object: {exc}")
+    return dict(obj)
+
+
+def _match(check: Checker, raw: Any, path: str) -> dict[str, str]:
+    entry = check.mapping(raw, path)
+    if entry is None:
+        return {}
+    check.known_keys(entry, MATCH_KEYS, path)
+    kind = check.text(entry, "object", path, required=True)
+    if kind and kind not in STIX_EVIDENCE:
+        check.add(join(path, "object"), f"must be one of {', '.join(STIX_EVIDENCE)}")
+    result = {"object": kind}
+    for key in ("pattern", "pattern_contains", "sighting_of", "of"):
+        value = check.text(entry, key, path)
+        if value:
+            result[key] = value
+    if kind == "indicator" and not ({"pattern", "pattern_contains"} & set(result)):
+        check.add(path, "an indicator match needs 'pattern' or 'pattern_contains'")
+    if kind == "sighting" and "sighting_of" not in result:
+        check.add(path, "a sighting match needs 'sighting_of' (the indicator's STIX id)")
+    if kind in ("revocation", "new_version") and not ({"of", "pattern_contains"} & set(result)):
+        check.add(path, f"a {kind} match needs 'of' (a STIX id) or 'pattern_contains'")
+    for key in ("sighting_of", "of"):
+        if key in result and not STIX_ID.match(result[key]):
+            check.add(join(path, key), "must be a STIX id such as indicator--<uuid>")
+    return result
+
+
+def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[str]
+            ) -> dict[str, Any] | None:
+    entry = check.mapping(raw, path)
+    if entry is None:
+        return None
+    check.known_keys(entry, ACTION_KEYS, path)
+    ident = check.slug(entry, "id", path)
+    if ident in seen:
+        check.add(join(path, "id"), f"duplicate expected action id {ident!r} in this inject")
+    seen.add(ident)
+    objective = check.text(entry, "objective", path) or None
+    if objective and objective not in check.objective_ids:
+        check.add(join(path, "objective"), f"unknown objective {objective!r}")
+    weight = entry.get("weight", 1)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        check.add(join(path, "weight"), "must be a positive number")
+        weight = 1
+    evidence = check.text(entry, "evidence", path, required=True)
+    if evidence and evidence not in EVIDENCE_KINDS:
+        check.add(join(path, "evidence"), f"must be one of {', '.join(EVIDENCE_KINDS)}")
+    action: dict[str, Any] = {
+        "id": ident,
+        "teams": _audience(check, entry.get("teams"), join(path, "teams"), audience),
+        "text": check.text(entry, "text", path, required=True),
+        "deadline": check.duration(entry, "deadline", path),
+        "objective": objective,
+        "weight": weight,
+        "evidence": evidence,
+    }
+    if evidence == "stix":
+        action["match"] = _match(check, entry.get("match"), join(path, "match"))
+    elif "match" in entry:
+        check.add(join(path, "match"), "only 'stix' evidence takes a match")
+    options = entry.get("decision_options")
+    if options is not None:
+        if evidence != "response":
+            check.add(join(path, "decision_options"), "only 'response' evidence takes options")
+        elif not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+            check.add(join(path, "decision_options"), "must be a list of texts")
+        else:
+            action["decision_options"] = options
+    return action
+
+
+def _channels(check: Checker, raw: Any, path: str, has_stix: bool) -> list[str]:
+    channels = ["inbox", "taxii"] if raw is None and has_stix else ["inbox"] if raw is None else raw
+    if isinstance(channels, str):
+        channels = [channels]
+    if not isinstance(channels, list) or not channels:
+        check.add(path, f"must be a non-empty list of {', '.join(CHANNELS)}")
+        return ["inbox"]
+    for index, channel in enumerate(channels):
+        if channel not in CHANNELS:
+            check.add(join(path, index), f"unknown channel {channel!r} (use {', '.join(CHANNELS)})")
+    if has_stix and "taxii" not in channels:
+        check.add(path, "an inject with stix objects needs the 'taxii' channel")
+    return [str(channel) for channel in channels]
+
+
+def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids: set[str]
+            ) -> dict[str, Any] | None:
+    entry = check.mapping(raw, path)
+    if entry is None:
+        return None
+    check.known_keys(entry, INJECT_KEYS, path)
+    ident = check.slug(entry, "id", path)
+    if ident in inject_ids:
+        check.add(join(path, "id"), f"duplicate inject id {ident!r}")
+    inject_ids.add(ident)
+    audience = _audience(check, entry.get("audience"), join(path, "audience"))
+    audience_set = set(check.team_ids) if audience == "all" else set(audience)
+    raw_objects = check.items(entry.get("stix"), join(path, "stix"), required=False)
+    objects = [obj for index, raw_obj in enumerate(raw_objects)
+               if (obj := _stix_object(check, raw_obj, join(join(path, "stix"), index), stix_ids))]
+    hold = entry.get("hold", False)
+    if not isinstance(hold, bool):
+        check.add(join(path, "hold"), "must be true or false")
+        hold = False
+    seen: set[str] = set()
+    actions = [action for index, raw_action in enumerate(
+        check.items(entry.get("expected_actions"), join(path, "expected_actions"), required=False))
+        if (action := _action(check, raw_action, join(join(path, "expected_actions"), index),
+                              audience_set, seen))]
+    return {
+        "id": ident,
+        "offset": check.duration(entry, "offset", path),
+        "phase": check.text(entry, "phase", path),
+        "from": check.text(entry, "from", path),
+        "title": check.text(entry, "title", path, required=True, max_length=300),
+        "body": check.text(entry, "body", path),
+        "audience": audience,
+        "channels": _channels(check, entry.get("channels"), join(path, "channels"), bool(objects)),
+        "hold": hold,
+        "controller_notes": check.text(entry, "controller_notes", path),
+        "stix": objects,
+        "expected_actions": actions,
+    }
+
+
+def check_injects(check: Checker, raw: Any) -> list[dict[str, Any]]:
+    """Validate the ``injects`` list; return the normalised injects."""
+    inject_ids: set[str] = set()
+    stix_ids: set[str] = set()
+    injects = [inject for index, item in enumerate(check.items(raw, "injects"))
+               if (inject := _inject(check, item, join("injects", index), inject_ids, stix_ids))]
+    return injects

@@ -1,0 +1,36 @@
+"""The assembly: the one place that names Accord's features and builds the whole hub.
+
+Dependencies point one way (docs/ARCHITECTURE.md, "Layers"): the core ``accord`` knows no
+feature, the features (``feeds``, ``exercises``) import the core, and only this package imports
+both. The app factory, the ``accord`` command, the WSGI entry point and the demo live here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from accord.app import build_app
+from accord.features import Feature
+from exercises.feature import FEATURE as EXERCISES
+from feeds.feature import FEATURE as FEEDS
+
+FEATURES: tuple[Feature, ...] = (FEEDS, EXERCISES)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+"""The Alembic scripts of the whole hub, shipped in the package (wheel included)."""
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The whole hub: defaults, then ``ACCORD_*`` variables, then ``overrides``; every feature.
+
+    Starts no scheduler and runs no migration.
+    """
+    app = build_app(overrides, FEATURES)
+    if not app.config.get("MIGRATIONS_DIR"):
+        app.config["MIGRATIONS_DIR"] = str(MIGRATIONS)
+    return app
+
+
+__all__ = ["FEATURES", "create_app"]

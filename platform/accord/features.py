@@ -1,0 +1,100 @@
+"""What a feature package plugs into the core hub, and the hooks the core offers it.
+
+The core (``accord``) never imports a feature (``feeds``, ``exercises``): each feature describes
+itself with a :class:`Feature`, and only the assembly (:mod:`accord.assembly`) lists them and
+hands them to :func:`accord.app.build_app`. The core reads them back per app from
+``app.extensions`` (see docs/ARCHITECTURE.md, "Layers").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from flask import Blueprint, Flask, current_app
+from sqlalchemy.orm import Session
+
+from accord.models.users import Role, User
+
+EXTENSION_KEY = "accord.features"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """An entry of the web UI's main navigation, shown to ``roles`` (empty: everyone)."""
+
+    label: str
+    endpoint: str
+    roles: frozenset[Role] = frozenset()
+
+    def visible_to(self, user: User) -> bool:
+        return not self.roles or user.role in self.roles
+
+    def is_current(self, endpoint: str | None) -> bool:
+        """The link is the current page when the endpoint is in the same blueprint."""
+        return (endpoint or "").startswith(self.endpoint.rsplit(".", 1)[0] + ".")
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A section of the dashboard: a template and the context it needs for ``user``.
+
+    ``context`` returns None when the panel has nothing to show to that user (for example
+    an admin-only panel for an analyst).
+    """
+
+    template: str
+    context: Callable[[Session, User], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything one feature package registers with the hub."""
+
+    name: str
+    blueprints: Sequence[Blueprint] = ()
+    """Top-level blueprints (JSON API routes)."""
+    pages: Sequence[Blueprint] = ()
+    """Web pages: child blueprints of the web shell (``web.<name>.*`` endpoints)."""
+    commands: Sequence[click.Command] = ()
+    nav_links: Sequence[NavLink] = ()
+    dashboard_panels: Sequence[DashboardPanel] = ()
+    demo_seeders: Sequence[Callable[[Session], None]] = ()
+    """Add the feature's demo content after the core demo records exist."""
+    template_filters: Sequence[tuple[str, Callable[..., Any]]] = ()
+    on_lead: Sequence[Callable[[Flask], None]] = ()
+    """Run when this process's scheduler becomes the leader, before jobs run (for example to
+    bring the job store back in step with the database after a crash or an upgrade)."""
+
+
+def install(app: Flask, features: Sequence[Feature]) -> None:
+    """Remember ``features`` on ``app`` so the core's hooks can read them."""
+    app.extensions[EXTENSION_KEY] = tuple(features)
+    for feature in features:
+        for name, function in feature.template_filters:
+            app.add_template_filter(function, name)
+
+
+def installed(app: Flask | None = None) -> tuple[Feature, ...]:
+    """The features of ``app`` (default: the current app), in assembly order."""
+    target = app if app is not None else current_app
+    features: tuple[Feature, ...] = target.extensions.get(EXTENSION_KEY, ())
+    return features
+
+
+def nav_links(app: Flask | None = None) -> list[NavLink]:
+    return [link for feature in installed(app) for link in feature.nav_links]
+
+
+def dashboard_panels(app: Flask | None = None) -> list[DashboardPanel]:
+    return [panel for feature in installed(app) for panel in feature.dashboard_panels]
+
+
+def demo_seeders(app: Flask) -> list[Callable[[Session], None]]:
+    return [seeder for feature in installed(app) for seeder in feature.demo_seeders]
+
+
+def lead_tasks(app: Flask) -> list[Callable[[Flask], None]]:
+    return [task for feature in installed(app) for task in feature.on_lead]
