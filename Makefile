@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck install install-test browser clean
+.PHONY: demo test lint typecheck install install-test browser proxy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ demo: install
 browser:
 	@scripts/install-chromium
 
+## proxy: Debian's nginx for the multi-node tests (needs root or sudo; skipped when present)
+proxy:
+	@scripts/install-nginx
+
 ## test: install, then run the whole suite (SQLite; PostgreSQL too when ACCORD_TEST_DATABASE_URL is set)
-test: install-test browser
+test: install-test browser proxy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test

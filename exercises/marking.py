@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from accord.sharing.exercise_separation import (
+    EXERCISE_LABEL,
+    EXERCISE_MARKING_ID,
+    EXERCISE_STATEMENT,
+)
 from accord.tlp import Tlp, marking_definition, marking_ref
 
-# Deterministic: uuid5(NAMESPACE_URL, "https://accord.example/stix/exercise-statement-marking").
-EXERCISE_MARKING_ID = "marking-definition--1382f6df-426c-5dcb-b0c0-35b9bac25fae"
-EXERCISE_STATEMENT = "EXERCISE — NOT REAL. Accord exercise data: never use it operationally."
-EXERCISE_LABEL = "exercise"
+__all__ = ["EXERCISE_LABEL", "EXERCISE_MARKING_ID", "EXERCISE_STATEMENT", "exercise_marking",
+           "prepare", "run_id", "stix_time"]
 
 
 def stix_time(moment: datetime) -> str:

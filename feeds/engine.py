@@ -22,10 +22,11 @@ from accord.db import database, utcnow
 from accord.errors import Conflict, NotFound
 from accord.models.teams import Team
 from accord.models.users import Role, User
+from accord.sharing.exercise_separation import exercise_ids
 from feeds import pull, push, remote, secrets
 from feeds.listrun import sync_list
 from feeds.models import FeedKind, FeedRun, FeedSource, RunOutcome
-from feeds.policy import assert_live_collection, pull_verdict
+from feeds.policy import assert_live_collection, pull_admit, pull_verdict
 from feeds.store import add_objects
 
 log = logging.getLogger("accord.feeds")
@@ -102,13 +103,17 @@ def _run_pull(app: Flask, session: Session, feed: FeedSource, run: FeedRun, lock
                            match_types=feed.settings.get("match_types") or None,
                            limit=int(feed.settings.get("page_size") or 1000)):
         keep, reasons = [], []
+        exercise = exercise_ids(session, [str(obj.get("id")) for obj in page.objects
+                                          if isinstance(obj, dict)])
         for obj in page.objects:
-            reason = pull_verdict(feed, obj)
+            reason = pull_verdict(feed, obj, page.objects, exercise) \
+                if isinstance(obj, dict) else None
             if reason is None:
                 keep.append(obj)
             else:
                 reasons.append({"id": obj.get("id"), "reason": reason})
-        result = add_objects(session, feed.collection, author, keep, feed.partner_team)
+        result = add_objects(session, feed.collection, author, keep, feed.partner_team,
+                             admit=pull_admit(feed))
         run.pages += 1
         run.fetched += len(page.objects)
         run.dropped += len(reasons)

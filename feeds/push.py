@@ -1,8 +1,9 @@
 """taxii21-push: send a local collection's new objects to a remote collection.
 
 Objects go in ``date_added`` order from the feed's push watermark, in envelopes of at most
-``batch`` objects. Each envelope becomes a :class:`~feeds.models.FeedPush` with the remote's
-status resource (TAXII 2.1 §4.3); pending statuses are refreshed on later runs.
+``batch`` objects, each in outbound form (its effective TLP and origin stated,
+:mod:`accord.sharing.outbound`). Each envelope becomes a :class:`~feeds.models.FeedPush` with
+the remote's status resource (TAXII 2.1 §4.3); pending statuses are refreshed on later runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from taxii2client.v21 import Collection, Status
 
 from accord.models.stix import StixObject
+from accord.sharing.exercise_separation import exercise_ids
+from accord.sharing.outbound import outbound_copy
 from feeds import policy
 from feeds.models import FeedPush, FeedSource
 
@@ -45,11 +48,12 @@ def batches(session: Session, feed: FeedSource, batch: int) -> Iterator[Batch]:
         if not rows:
             return
         current = Batch(first=rows[0].date_added, last=rows[-1].date_added, read=len(rows))
+        exercise = exercise_ids(session, [row.stix_id for row in rows])
         for row in rows:
             obj = json.loads(row.document)
-            reason = policy.push_verdict(feed, row, obj)
+            reason = policy.push_verdict(feed, row, obj, exercise)
             if reason is None:
-                current.objects.append(obj)
+                current.objects.append(outbound_copy(obj, row.tlp, row.origin))
             else:
                 current.dropped.append({"id": row.stix_id, "reason": reason})
         yield current

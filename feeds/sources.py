@@ -17,7 +17,7 @@ from accord.services.collections import parse_tlp
 from accord.tlp import Tlp
 from feeds import lists, secrets
 from feeds.models import FeedKind, FeedRun, FeedSource
-from feeds.policy import assert_live_collection
+from feeds.policy import assert_live_collection, check_ceiling
 
 SETTING_KEYS = {
     FeedKind.TAXII_PULL: {"url", "collection", "match_types", "page_size", "timeout"},
@@ -26,7 +26,7 @@ SETTING_KEYS = {
 }
 REQUIRED = {FeedKind.TAXII_PULL: ("url", "collection"), FeedKind.TAXII_PUSH: ("url", "collection"),
             FeedKind.LIST: ("url",)}
-DEFAULT_TLP = {FeedKind.TAXII_PULL: Tlp.AMBER_STRICT, FeedKind.TAXII_PUSH: Tlp.GREEN,
+DEFAULT_TLP = {FeedKind.TAXII_PULL: Tlp.AMBER, FeedKind.TAXII_PUSH: Tlp.GREEN,
                FeedKind.LIST: Tlp.GREEN}
 MIN_INTERVAL = 10
 
@@ -103,7 +103,8 @@ def create_feed(session: Session, app: Flask, *, name: str, kind: str, collectio
         name=name, kind=feed_kind, collection=target, collection_id=target.id,
         partner_team=team, partner_team_id=team.id, enabled=enabled, interval_seconds=interval,
         cron=cron or None, settings=_check_settings(feed_kind, settings),
-        max_tlp=parse_tlp(max_tlp, "max_tlp") if max_tlp else DEFAULT_TLP[feed_kind],
+        max_tlp=check_ceiling(feed_kind, parse_tlp(max_tlp, "max_tlp")) if max_tlp
+        else DEFAULT_TLP[feed_kind],
         secret=secrets.encrypt(app, secrets.make_credentials(auth, username, secret)),
         failures=0)
     session.add(feed)
@@ -137,7 +138,7 @@ def update_feed(session: Session, app: Flask, feed: FeedSource, changes: dict[st
     if "settings" in changes:
         feed.settings = _check_settings(feed.kind, {**feed.settings, **changes["settings"]})
     if "max_tlp" in changes:
-        feed.max_tlp = parse_tlp(changes["max_tlp"], "max_tlp")
+        feed.max_tlp = check_ceiling(feed.kind, parse_tlp(changes["max_tlp"], "max_tlp"))
     if "enabled" in changes:
         feed.enabled = bool(changes["enabled"])
     if "auth" in changes:

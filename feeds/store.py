@@ -31,10 +31,15 @@ class StoreResult:
 
 
 def add_objects(session: Session, collection: Collection, author: User,
-                objects: Sequence[Mapping[str, Any]], source_team: Team) -> StoreResult:
-    """Store valid new versions, attributed to ``source_team``; report the rest one by one."""
+                objects: Sequence[Mapping[str, Any]], source_team: Team,
+                admit: ingest.Admit | None = None) -> StoreResult:
+    """Store valid new versions, attributed to ``source_team``; report the rest one by one.
+
+    ``admit`` is the feed's TLP rule on each object's effective TLP (see ``feeds.policy``).
+    """
     result = ingest.add_objects(session, collection, objects,
-                                ingest.Author(team_id=source_team.id, user_id=author.id))
+                                ingest.Author(team_id=source_team.id, user_id=author.id),
+                                admit=admit)
     return StoreResult(stored=result.stored, known=result.known,
                        rejected=[{"id": failure["id"], "reason": failure["message"]}
                                  for failure in result.failures])

@@ -15,6 +15,7 @@ from flask import Flask
 from accord import api, config, db, errorpages, features, health, proxies, taxii, web
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
+from accord.cli.worker import worker_command
 from accord.features import Feature
 from accord.sharing.demo import seed_demo_indicators
 
@@ -22,7 +23,7 @@ log = logging.getLogger("accord")
 
 CORE = Feature(
     name="core",
-    commands=(*ADMIN_GROUPS, scheduler_command),
+    commands=(*ADMIN_GROUPS, scheduler_command, worker_command),
     demo_seeders=(seed_demo_indicators,),
 )
 

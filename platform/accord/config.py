@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "TAXII_MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "TAXII_PAGE_SIZE": 1000,
     "TAXII_DEFAULT_TLP": "amber",
+    # Envelopes with more objects than this are answered "pending" and ingested by workers
+    # (`accord worker`, or the scheduler); 0 keeps every add synchronous.
+    "TAXII_ASYNC_OBJECTS": 0,
+    "TAXII_ASYNC_CHUNK": 500,
     # Authentication
     "LOGIN_FAILURE_WINDOW_SECONDS": 300,
     "LOGIN_FAILURES_PER_USER": 10,  # per username from one source address

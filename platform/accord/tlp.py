@@ -86,6 +86,11 @@ TLP1_MARKING_IDS: dict[str, Tlp] = {
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
 }
 
+STANDARD_IDS: dict[str, Tlp] = {
+    **{marking_id: level for level, marking_id in TLP2_MARKING_IDS.items()},
+    **TLP1_MARKING_IDS,
+}
+
 OPENCTI_AMBER_STRICT_ID = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
 
 MARKING_ID_TO_TLP: dict[str, Tlp] = {
@@ -95,21 +100,114 @@ MARKING_ID_TO_TLP: dict[str, Tlp] = {
 }
 
 
-def tlp_of_marking(marking_id: str) -> Tlp | None:
-    """The TLP level a marking-definition id stands for, or None if it is not a TLP marking."""
-    return MARKING_ID_TO_TLP.get(marking_id)
+def tlp_of_marking(marking_id: str, declared: Mapping[str, Tlp] | None = None) -> Tlp | None:
+    """The TLP level a marking-definition id stands for, or None if it is not a TLP marking.
 
-
-def effective_tlp(obj: Mapping[str, Any], default: Tlp) -> Tlp:
-    """The most restrictive TLP marking in ``object_marking_refs``; ``default`` if unmarked.
-
-    A TLP marking-definition object itself is always CLEAR: it is public vocabulary.
+    Ids are compared without case or surrounding spaces; ``declared`` adds the levels that
+    other marking-definitions (a partner's own "TLP:RED" definition) declare, by lower-case id.
     """
-    if obj.get("type") == "marking-definition" and obj.get("id") in MARKING_ID_TO_TLP:
+    key = marking_id.strip().lower()
+    level = MARKING_ID_TO_TLP.get(key)
+    if level is None and declared:
+        level = declared.get(key)
+    return level
+
+
+def declared_tlp(definition: Mapping[str, Any]) -> Tlp | None:
+    """The TLP level a marking-definition object declares, or None.
+
+    A definition declares a level by its id (TLP 1.0, TLP 2.0, OpenCTI), by STIX 2.1's
+    ``definition_type`` ``tlp`` (section 7.2.1.3), by the OASIS TLP 2.0 extension's ``tlp_2_0``,
+    or by a ``name`` such as ``TLP:RED``; the most restrictive of these counts.
+    """
+    if definition.get("type") != "marking-definition":
+        return None
+    levels: list[Tlp] = []
+    stix_id = definition.get("id")
+    if isinstance(stix_id, str) and (known := tlp_of_marking(stix_id)) is not None:
+        levels.append(known)
+    body = definition.get("definition")
+    name = definition.get("name")
+    named = isinstance(name, str) and name.strip().lower().startswith("tlp:")
+    texts: list[Any] = [name] if named else []
+    if str(definition.get("definition_type", "")).strip().lower() == "tlp" and \
+            isinstance(body, Mapping):
+        texts.append(body.get("tlp"))
+    extensions = definition.get("extensions")
+    if isinstance(extensions, Mapping) and isinstance(extensions.get(TLP2_EXTENSION_ID), Mapping):
+        texts.append(extensions[TLP2_EXTENSION_ID].get("tlp_2_0"))
+    for text in texts:
+        if isinstance(text, str):
+            try:
+                levels.append(Tlp.parse(text))
+            except ValueError:
+                continue
+    return most_restrictive(levels)
+
+
+def declared_levels(objects: Iterable[Any]) -> dict[str, Tlp]:
+    """The TLP levels the marking-definitions among ``objects`` declare, by lower-case id."""
+    declared: dict[str, Tlp] = {}
+    for obj in objects:
+        if isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and \
+                (level := declared_tlp(obj)) is not None:
+            key = obj["id"].strip().lower()
+            declared[key] = max(level, declared.get(key, level), key=lambda tlp: tlp.rank)
+    return declared
+
+
+def marking_refs(obj: Mapping[str, Any]) -> list[str]:
+    """Every marking ref of an object: ``object_marking_refs`` and granular markings on any
+    selector (STIX 2.1 sections 7.2.2 and 7.2.3)."""
+    refs = [ref for ref in obj.get("object_marking_refs") or () if isinstance(ref, str)]
+    granular = obj.get("granular_markings") or ()
+    if isinstance(granular, list):
+        refs += [item["marking_ref"] for item in granular
+                 if isinstance(item, Mapping) and isinstance(item.get("marking_ref"), str)]
+    return refs
+
+
+def is_tlp_vocabulary(obj: Mapping[str, Any]) -> bool:
+    """A marking-definition that declares a TLP level: public vocabulary, itself CLEAR."""
+    return declared_tlp(obj) is not None and not marking_refs(obj)
+
+
+def effective_tlp(obj: Mapping[str, Any], default: Tlp,
+                  declared: Mapping[str, Tlp] | None = None) -> Tlp:
+    """The most restrictive TLP of an object's object-level and granular markings (any
+    selector, any recognised id, any definition in ``declared``); ``default`` if it has none.
+
+    A marking-definition that declares a TLP level is itself CLEAR: it is public vocabulary.
+    """
+    if is_tlp_vocabulary(obj):
         return Tlp.CLEAR
-    refs = obj.get("object_marking_refs") or ()
-    levels = [level for ref in refs if isinstance(ref, str) and (level := tlp_of_marking(ref))]
-    return max(levels, key=lambda level: level.rank) if levels else default
+    levels = [level for ref in marking_refs(obj) if (level := tlp_of_marking(ref, declared))]
+    return most_restrictive(levels) or default
+
+
+def stated_tlp(obj: Mapping[str, Any]) -> Tlp | None:
+    """The level an object states at object level with ids every TLP-aware peer knows: the
+    STIX 2.1 TLP 1.0 and OASIS TLP 2.0 ids, exactly as written (not OpenCTI's own id)."""
+    return most_restrictive(level for ref in obj.get("object_marking_refs") or ()
+                            if isinstance(ref, str) and (level := STANDARD_IDS.get(ref)))
+
+
+def stamp(obj: Mapping[str, Any], level: Tlp) -> dict[str, Any] | None:
+    """A copy of ``obj`` that states ``level`` at object level, or None if it already does.
+
+    Every outbound copy carries its effective TLP this way (a documented normalisation): an
+    unmarked object takes its collection's default, a granular or partner-defined level is
+    lifted to the object, so the next hop can never file it lower (rule 3).
+    """
+    if obj.get("type") == "marking-definition" or stated_tlp(obj) == level:
+        return None
+    refs = [ref for ref in obj.get("object_marking_refs") or () if isinstance(ref, str)]
+    return {**obj, "object_marking_refs": [*refs, marking_ref(level)]}
+
+
+def accepts(level: Tlp, allows_red: bool) -> bool:
+    """The one "RED only where allowed" rule: RED only in collections created to hold it."""
+    return level != Tlp.RED or allows_red
 
 
 def marking_ref(level: Tlp) -> str:
@@ -146,13 +244,35 @@ def may_read(access: ReadAccess, level: Tlp, source_team_id: Any) -> bool:
     - The source team always sees what it shared (except service accounts and RED).
     - RED goes only to the source team and to teams whose grant names RED explicitly, and
       never to service accounts, since automation must not move RED (rule 3).
+    - AMBER+STRICT of another team goes only to people whose grant reaches it, never to
+      service accounts: automation (a remote hub's pull, a connector) would re-serve it
+      outside the team it was shared with.
     - Everything else goes to readers whose grant reaches that level.
     """
     if level == Tlp.RED and access.is_service:
         return False
     if access.team_id == source_team_id:
         return True
+    if level == Tlp.AMBER_STRICT and access.is_service:
+        return False
     return level <= access.max_tlp
+
+
+def may_sync(level: Tlp, ceiling: Tlp, *, own: bool) -> bool:
+    """Whether a feed may move an object of ``level`` between hubs (pull or push).
+
+    Derived from :func:`may_read`: a feed is automation reading on behalf of the other side,
+    capped by its ``ceiling`` (the feed's max TLP). So RED never moves, AMBER+STRICT moves only
+    as the sending team's own (``own``), and nothing above the ceiling moves.
+    """
+    us, them = object(), object()
+    access = ReadAccess(team_id=us, max_tlp=ceiling, is_service=True)
+    return level <= ceiling and may_read(access, level, us if own else them)
+
+
+def sync_ceilings(*, own: bool) -> list[Tlp]:
+    """The max TLP settings a feed may have: levels it could ever move (:func:`may_sync`)."""
+    return [level for level in _ORDER if may_sync(level, level, own=own)]
 
 
 def readable_levels(access: ReadAccess) -> list[Tlp]:

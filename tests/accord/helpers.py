@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+
+from accord.assembly import MIGRATIONS
 from tests.conftest import TEST_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +28,13 @@ def run(program: str, *args: str, env: dict[str, str], stdin: str = ""
     """Run a console script of this venv from the repository root and capture its output."""
     return subprocess.run([str(BIN / program), *args], cwd=REPO_ROOT, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120, check=False)
+
+
+def migration_head() -> str:
+    """The one head revision of the shipped migrations."""
+    heads = ScriptDirectory(str(MIGRATIONS)).get_heads()
+    assert len(heads) == 1, heads
+    return str(heads[0])
 
 
 def one_error_line(stderr: str) -> str:

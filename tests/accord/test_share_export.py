@@ -275,7 +275,11 @@ def test_export_bundle_follows_the_tlp_rules(app: Flask, session: Session, home:
     indicators = [o for o in bundle["objects"] if o["type"] == "indicator"]
     assert {o["pattern"].split("'")[1] for o in indicators} == values
     stored = latest(session, home.collection)
-    assert all(stored[o["id"]] == o for o in indicators)  # field by field as shared
+    for obj in indicators:  # field by field as shared; an outbound copy names its creator
+        held = stored[obj["id"]]
+        assert {key: value for key, value in obj.items() if key in held} == held
+        assert set(obj) - set(held) <= {"created_by_ref"}
+        assert obj["created_by_ref"].startswith("identity--")
     referenced = {ref for o in indicators for ref in o["object_marking_refs"]}
     markings = {o["id"]: o for o in bundle["objects"] if o["type"] == "marking-definition"}
     assert set(markings) == referenced

@@ -66,7 +66,8 @@ def test_visible_clause_agrees_with_may_read(session: Session, stored: Stored, t
 
 @pytest.mark.parametrize("level", LEVELS, ids=[level.value for level in LEVELS])
 def test_may_read_follows_the_policy_text(level: Tlp) -> None:
-    """Source always (services: not RED); others up to max_tlp; RED never to services."""
+    """Source always (services: not RED); others up to max_tlp; RED never to services, nor
+    another team's AMBER+STRICT (automation would re-serve it)."""
     own, other = uuid.uuid4(), uuid.uuid4()
     order = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]
     for max_tlp in LEVELS:
@@ -76,4 +77,5 @@ def test_may_read_follows_the_policy_text(level: Tlp) -> None:
         assert may_read(person, level, own) is True
         assert may_read(service, level, own) is (level != Tlp.RED)
         assert may_read(person, level, other) is reaches
-        assert may_read(service, level, other) is (reaches and level != Tlp.RED)
+        assert may_read(service, level, other) is (
+            reaches and level not in (Tlp.RED, Tlp.AMBER_STRICT))

@@ -38,12 +38,16 @@ def team_group() -> None:
 @click.option("--country", "country_code", required=True, help="ISO 3166-1 alpha-2 code, e.g. VN.")
 @click.option("--contact", default="", help="Contact address of the team.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
+@click.option("--identity", "identity_id", default=None,
+              help="The team's own STIX identity id (a partner on another hub), so objects it "
+                   "created keep it as their origin here; new one if omitted.")
 @json_option
 @app_command
-def team_create(name: str, country_code: str, contact: str, timezone: str, as_json: bool) -> None:
+def team_create(name: str, country_code: str, contact: str, timezone: str,
+                identity_id: str | None, as_json: bool) -> None:
     """Register a partner team."""
     with unit_of_work() as session:
-        team = teams.create_team(session, name, country_code, contact, timezone)
+        team = teams.create_team(session, name, country_code, contact, timezone, identity_id)
         data = team_json(team)
     emit(as_json, data, f"Created team {name} ({data['id']}, {data['identity_id']})")
 

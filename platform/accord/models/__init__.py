@@ -2,6 +2,7 @@
 
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
+from accord.models.envelopes import QueuedEnvelope
 from accord.models.scheduling import SchedulerLease, scheduler_jobs
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.models.teams import Team, TrustGroup, trust_group_members
@@ -15,6 +16,7 @@ __all__ = [
     "CollectionGrant",
     "CollectionKind",
     "LoginThrottle",
+    "QueuedEnvelope",
     "Role",
     "SchedulerLease",
     "Scope",

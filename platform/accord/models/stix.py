@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,7 @@ class StixObject(Base):
         Index("ix_stix_objects_collection_type_added", "collection_id", "stix_type", "date_added"),
         Index("ix_stix_objects_collection_latest_added", "collection_id", "is_latest",
               "date_added"),
+        Index("ix_stix_objects_origin", "origin"),
     )
 
     pk: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -61,6 +63,12 @@ class StixObject(Base):
     source_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
     source_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     source_token_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_tokens.id"))
+    # The STIX identity of the organisation that created the object (its ``created_by_ref``,
+    # else the writing team's identity): kept across hubs; only the origin adds versions.
+    origin: Mapped[str | None] = mapped_column(String(300))
+    # Written by a team that could not read the id's existing versions: visible only to that
+    # team, never served to others or synced (no existence oracle, no forged versions).
+    contested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     document: Mapped[str] = mapped_column(Text)
 
 

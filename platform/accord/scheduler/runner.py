@@ -12,8 +12,10 @@ from flask import Flask
 from accord import features
 from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler
 from accord.scheduler.lease import Lease
+from accord.sharing.envelope_queue import drain_job
 
 log = logging.getLogger("accord.scheduler")
+QUEUE_POLL_SECONDS = 2  # how often the leader looks for queued envelopes
 
 
 def _wake() -> None:
@@ -44,6 +46,10 @@ class SchedulerRunner:
             self.scheduler.add_jobstore(MemoryJobStore(), "memory")
             self.scheduler.add_job(_wake, "interval", seconds=WAKE_SECONDS, id="accord.wake",
                                    jobstore="memory", replace_existing=True)
+            if self.app.config.get("TAXII_ASYNC_OBJECTS"):
+                self.scheduler.add_job(drain_job, "interval", seconds=QUEUE_POLL_SECONDS,
+                                       id="accord.envelopes", jobstore="memory",
+                                       replace_existing=True)
             self.scheduler.start()
         else:
             self.scheduler.resume()

@@ -14,7 +14,7 @@ from accord.errors import BadRequest, Conflict, NotFound
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.services import lookup
 from accord.services.fields import fits
-from accord.tlp import Tlp
+from accord.tlp import Tlp, accepts
 
 ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
@@ -71,7 +71,7 @@ def create_collection(
     team = lookup.team(session, owner_team)
     collection_kind = kind if isinstance(kind, CollectionKind) else parse_kind(kind)
     tlp = parse_tlp(default_tlp, "default_tlp")
-    if tlp == Tlp.RED and not allows_red:
+    if not accepts(tlp, allows_red):
         raise BadRequest("default_tlp: RED default needs a collection that allows RED")
     collection = Collection(
         title=title,
@@ -113,7 +113,7 @@ def grant(
     collection = lookup.collection(session, collection_ref)
     team = lookup.team(session, team_name)
     level = parse_tlp(max_tlp, "max_tlp")
-    if level == Tlp.RED and not collection.allows_red:
+    if not accepts(level, collection.allows_red):
         raise BadRequest(f"max_tlp: collection {collection.title!r} does not accept RED")
     if not can_read and not can_write:
         raise BadRequest("a grant must allow reading, writing or both")

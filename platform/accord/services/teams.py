@@ -13,6 +13,7 @@ from accord.errors import BadRequest, Conflict
 from accord.models.teams import Team, TrustGroup, new_identity_id
 from accord.services import lookup
 from accord.services.fields import fits
+from accord.sharing.validation import is_stix_id
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
@@ -33,8 +34,10 @@ def create_team(
     country_code: str,
     contact: str = "",
     timezone: str = "UTC",
+    identity_id: str | None = None,
 ) -> Team:
-    """Register a partner team with a fresh STIX identity id."""
+    """Register a partner team with a fresh STIX identity id, or with ``identity_id``: the
+    identity the team uses on its own hub, so objects it created keep it as their origin."""
     name = name.strip()
     if not name:
         raise BadRequest("name: a team needs a name")
@@ -45,12 +48,19 @@ def create_team(
         raise BadRequest(f"country_code: {country_code!r} is not a two-letter ISO 3166-1 code")
     if session.scalar(select(Team.id).where(Team.name == name)):
         raise Conflict(f"a team named {name!r} already exists")
+    if identity_id is not None:
+        identity_id = identity_id.strip().lower()
+        if not is_stix_id(identity_id) or not identity_id.startswith("identity--"):
+            raise BadRequest(f"identity: {identity_id[:80]!r} is not a STIX identity id "
+                             "(identity--<UUID>)")
+        if session.scalar(select(Team.id).where(Team.identity_id == identity_id)):
+            raise Conflict(f"a team with identity {identity_id!r} already exists")
     team = Team(
         name=name,
         country_code=code,
         contact=contact,
         timezone=validate_timezone(timezone),
-        identity_id=new_identity_id(),
+        identity_id=identity_id or new_identity_id(),
     )
     session.add(team)
     session.flush()

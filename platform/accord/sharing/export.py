@@ -2,8 +2,10 @@
 
 Reads go through :func:`accord.sharing.query.read_page` with the grant's TLP policy, the same as
 TAXII's get objects (TAXII 2.1 section 5.4): latest versions, in ``date_added`` order, paged to
-the end. Exercise collections never export as live data and exercise objects are held back
-(rule 5); service accounts never see RED, so they never export it (rule 3).
+the end. Exercise collections never export as live data and exercise objects (by marking, label
+or an id ever stored in an exercise collection) are held back (rule 5); service accounts never
+see RED, so they never export it (rule 3). Objects are written in outbound form
+(:mod:`accord.sharing.outbound`): each carries its effective TLP and origin.
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from accord.errors import BadRequest
 from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.sharing.access import Standing
+from accord.sharing.exercise_separation import (
+    assert_not_exercise_collection,
+    exercise_ids,
+    is_exercise_object,
+)
+from accord.sharing.outbound import outbound_copy
 from accord.sharing.query import ObjectFilter, read_page
 from accord.sharing.timestamps import parse_timestamp
 from accord.sharing.values import values_of_pattern
-from accord.tlp import Tlp, marking_definition, tlp_of_marking
-from exercises.guard import assert_not_exercise_collection, is_exercise_object
+from accord.tlp import Tlp, marking_definition, marking_refs, tlp_of_marking
 
 FORMATS = ("bundle", "csv", "blocklist")
 ACTION = "cli.export"
@@ -48,6 +55,7 @@ class Row:
     obj: dict[str, Any]
     tlp: Tlp
     source_team: str
+    exercise: bool = False  # its id was stored in an exercise collection
 
 
 @dataclass
@@ -74,18 +82,21 @@ class ExportSummary:
 
 def visible_rows(session: Session, standing: Standing, types: tuple[str, ...],
                  page_size: int | None = None) -> Iterator[Row]:
-    """Every latest version the user's team may read, page after page (keyset, rule 7)."""
+    """Every latest version the user's team may read, page after page (keyset, rule 7), in
+    outbound form (:mod:`accord.sharing.outbound`: effective TLP and origin stated)."""
     page_size = page_size or PAGE_SIZE
     teams: dict[Any, str] = {team_id: name for team_id, name in
                              session.execute(select(Team.id, Team.name))}
     access, filters = standing.read_access(), ObjectFilter(types=types)
     after: datetime | None = None
     while True:
-        page = read_page(session, [StixObject.document, StixObject.tlp,
-                                   StixObject.source_team_id], standing.collection.id, access,
-                         filters, page_size, after)
+        page = read_page(session, [StixObject.stix_id, StixObject.document, StixObject.tlp,
+                                   StixObject.origin, StixObject.source_team_id],
+                         standing.collection.id, access, filters, page_size, after)
+        exercise = exercise_ids(session, [row.stix_id for row in page.rows])
         for row in page.rows:
-            yield Row(json.loads(row.document), row.tlp, teams.get(row.source_team_id, ""))
+            yield Row(outbound_copy(json.loads(row.document), row.tlp, row.origin), row.tlp,
+                      teams.get(row.source_team_id, ""), row.stix_id in exercise)
         if not page.more:
             return
         after = page.last_added
@@ -93,7 +104,7 @@ def visible_rows(session: Session, standing: Standing, types: tuple[str, ...],
 
 def _live(rows: Iterable[Row], summary: ExportSummary) -> Iterator[Row]:
     for row in rows:
-        if is_exercise_object(row.obj):
+        if row.exercise or is_exercise_object(row.obj):
             summary.skip("exercise")
             continue
         yield row
@@ -104,13 +115,6 @@ def _tlp1_definitions() -> dict[str, dict[str, Any]]:
     """STIX 2.1's built-in TLP 1.0 marking-definitions (section 7.2.1.4), by id."""
     levels = (stix2.v21.TLP_WHITE, stix2.v21.TLP_GREEN, stix2.v21.TLP_AMBER, stix2.v21.TLP_RED)
     return {str(m.id): json.loads(m.serialize()) for m in levels}
-
-
-def _marking_refs(obj: dict[str, Any]) -> list[str]:
-    refs = [ref for ref in obj.get("object_marking_refs") or [] if isinstance(ref, str)]
-    refs += [g["marking_ref"] for g in obj.get("granular_markings") or []
-             if isinstance(g, dict) and isinstance(g.get("marking_ref"), str)]
-    return refs
 
 
 def tlp_definition(marking_id: str) -> dict[str, Any] | None:
@@ -131,7 +135,7 @@ def write_bundle(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> No
         out.write(("," if summary.objects else "") + "\n" + json.dumps(row.obj))
         summary.took(row)
         written.add(str(row.obj.get("id")))
-        referenced.update(dict.fromkeys(_marking_refs(row.obj)))
+        referenced.update(dict.fromkeys(marking_refs(row.obj)))
     for marking_id in referenced:
         definition = tlp_definition(marking_id) if marking_id not in written else None
         if definition is not None:

@@ -4,13 +4,28 @@ Each object gets a verdict of its own: stored, already held (a duplicate, which 
 success), or rejected with a reason. Valid objects are kept even when others beside them are
 bad. Nothing here commits: the caller's transaction stores the batch, its audit row and, for
 feeds, the watermark together.
+
+The rules of :doc:`docs/sharing-rules.md`, in the order they are applied:
+
+- The effective TLP is computed once here and stored: the most restrictive of object-level and
+  granular markings, TLP ids in any case, and marking-definitions that declare a TLP level (in
+  the same batch or already on the hub); the collection default for an object with none.
+- The origin is the object's ``created_by_ref`` identity, else the writing team's identity.
+  Only the origin adds versions of an id, on any hub.
+- A version (id and ``modified``) already held is a duplicate if its content is the same (in
+  outbound form, :mod:`accord.sharing.outbound`) and a failure if it differs.
+- Decisions that depend on what the hub holds look only at the versions the writer may read.
+  A writer that cannot read any version of an id gets the answer it would get if the id did not
+  exist: its version is stored, *contested*: visible to its own team only, never served to
+  others, never synced, so it cannot pass for the origin's.
+- Any id ever stored in an exercise collection is exercise data for good.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,19 +34,37 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
-from accord.models.collections import Collection, CollectionKind
+from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.stix import StixObject
+from accord.models.teams import Team
+from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
+from accord.sharing.outbound import fingerprint
 from accord.sharing.timestamps import format_timestamp, object_version
 from accord.sharing.validation import is_stix_id, validation_error
-from accord.tlp import Tlp, effective_tlp
-from exercises.guard import is_exercise_object
+from accord.tlp import (
+    MARKING_ID_TO_TLP,
+    ReadAccess,
+    Tlp,
+    accepts,
+    declared_levels,
+    declared_tlp,
+    effective_tlp,
+    marking_refs,
+    may_read,
+    most_restrictive,
+)
 
 TICK = timedelta(microseconds=1)
 IDS_PER_QUERY = 5000  # bind parameters per query: PostgreSQL takes 65535, some SQLite 32766
 NOT_SOURCE_TEAM = "only the source team of this id may add versions of it"
 REVOKED = "the object is revoked: no later versions may be added"
 NO_RED = "this collection does not accept TLP:RED objects"
-EXERCISE_IN_LIVE = "exercise data (exercise marking or label) cannot enter a live collection"
+EXERCISE_IN_LIVE = "exercise data (exercise marking, label or id) cannot enter a live collection"
+SAME_VERSION = ("this version (id and modified) is already held with different content or TLP: "
+                "a changed object needs a later modified")
+
+
+Admit = Callable[[Mapping[str, Any], Tlp], str | None]
 
 
 @dataclass(frozen=True)
@@ -58,36 +91,109 @@ class IngestResult:
         return len(self.successes) + len(self.failures)
 
 
+@dataclass(frozen=True)
+class _Version:
+    """One stored version of an id, as the verdicts need it."""
+
+    collection_id: uuid.UUID
+    version: datetime
+    tlp: Tlp
+    source_team_id: Any
+    origin: str | None
+    contested: bool
+    revoked: bool
+    document: str
+    in_batch: bool = False  # stored by this call, not yet in the database
+
+
 @dataclass
 class _Held:
-    """What the hub already holds of one STIX id (in any collection)."""
+    """What the hub holds of one STIX id: every version, and which the writer may read."""
 
-    source_team_id: Any = None
-    versions_here: set[datetime] = field(default_factory=set)
-    versions_anywhere: set[datetime] = field(default_factory=set)
-    latest_here: datetime | None = None
-    revoked_at: datetime | None = None  # earliest revoked version, hub-wide
+    versions: list[_Version] = field(default_factory=list)
+    readable: list[_Version] = field(default_factory=list)
+
+    def here(self, collection_id: uuid.UUID) -> list[_Version]:
+        return [held for held in self.versions if held.collection_id == collection_id]
 
 
-def _held(session: Session, collection_id: uuid.UUID, ids: Sequence[str]) -> dict[str, _Held]:
-    """For each id already on the hub, its source team and the versions held (a query per
-    ``IDS_PER_QUERY`` ids)."""
+@dataclass
+class _Writer:
+    """The writing team's identity and what it may read, collection by collection."""
+
+    team_id: uuid.UUID
+    identity: str
+    grants: dict[uuid.UUID, Tlp]
+
+    def may_read(self, held: _Version) -> bool:
+        ceiling = self.grants.get(held.collection_id)
+        if ceiling is None:
+            return False
+        if held.contested and held.source_team_id != self.team_id:
+            return False
+        return may_read(ReadAccess(team_id=self.team_id, max_tlp=ceiling), held.tlp,
+                        held.source_team_id)
+
+
+def _writer(session: Session, team_id: uuid.UUID) -> _Writer:
+    identity = session.scalar(select(Team.identity_id).where(Team.id == team_id)) or ""
+    grants = {collection_id: max_tlp for collection_id, max_tlp in session.execute(
+        select(CollectionGrant.collection_id, CollectionGrant.max_tlp).where(
+            CollectionGrant.team_id == team_id, CollectionGrant.can_read.is_(True)))}
+    return _Writer(team_id, identity, grants)
+
+
+def _held(session: Session, writer: _Writer, ids: Sequence[str]) -> dict[str, _Held]:
+    """For each id already on the hub, every version held (a query per ``IDS_PER_QUERY``)."""
     held: dict[str, _Held] = {}
-    rows = [row for start in range(0, len(ids), IDS_PER_QUERY) for row in session.execute(
-        select(StixObject.stix_id, StixObject.collection_id, StixObject.source_team_id,
-               StixObject.version, StixObject.revoked, StixObject.date_added)
-        .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY])))]
-    rows.sort(key=lambda row: row.date_added)
-    for stix_id, coll_id, team_id, version, revoked, _added in rows:
-        entry = held.setdefault(stix_id, _Held(source_team_id=team_id))
-        entry.versions_anywhere.add(version)
-        if coll_id == collection_id:
-            entry.versions_here.add(version)
-            if entry.latest_here is None or version > entry.latest_here:
-                entry.latest_here = version
-        if revoked and (entry.revoked_at is None or version < entry.revoked_at):
-            entry.revoked_at = version
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        for row in session.execute(
+                select(StixObject.stix_id, StixObject.collection_id, StixObject.version,
+                       StixObject.tlp, StixObject.source_team_id, StixObject.origin,
+                       StixObject.contested, StixObject.revoked, StixObject.document)
+                .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY]))
+                .order_by(StixObject.date_added)):
+            version = _Version(row.collection_id, row.version, row.tlp, row.source_team_id,
+                               row.origin, row.contested, row.revoked, row.document)
+            entry = held.setdefault(row.stix_id, _Held())
+            entry.versions.append(version)
+            if writer.may_read(version):
+                entry.readable.append(version)
     return held
+
+
+def _declared_levels(session: Session, objects: Sequence[Any]) -> dict[str, Tlp]:
+    """TLP levels declared by the marking-definitions the batch defines or refers to.
+
+    A partner's own definition named ``TLP:RED`` (or with ``definition_type`` ``tlp``, or the
+    TLP 2.0 extension) makes every object marked with it RED, whether the definition comes in
+    the same batch or was stored on the hub before.
+    """
+    declared = {key: [level] for key, level in declared_levels(objects).items()}
+    written = {ref.strip() for obj in objects if isinstance(obj, Mapping)
+               for ref in marking_refs(obj)}
+    known = set(MARKING_ID_TO_TLP) | set(declared)
+    # As written and in lower case, so the stix_id index finds them.
+    refs = sorted(ref for ref in written | {ref.lower() for ref in written}
+                  if ref.lower() not in known and is_stix_id(ref.lower()))
+    for start in range(0, len(refs), IDS_PER_QUERY):
+        for stix_id, document in session.execute(
+                select(StixObject.stix_id, StixObject.document).where(
+                    StixObject.stix_id.in_(refs[start:start + IDS_PER_QUERY]),
+                    StixObject.stix_type == "marking-definition")):
+            level = declared_tlp(json.loads(document))
+            if level is not None:
+                declared.setdefault(stix_id.strip().lower(), []).append(level)
+    return {key: level for key, levels in declared.items()
+            if (level := most_restrictive(levels)) is not None}
+
+
+def _origin(obj: Mapping[str, Any], writer: _Writer) -> str:
+    """The identity the object names as its creator, else the writing team's."""
+    creator = obj.get("created_by_ref")
+    if isinstance(creator, str) and creator.startswith("identity--") and is_stix_id(creator):
+        return creator
+    return writer.identity
 
 
 def _lock_clock(session: Session, collection: Collection) -> datetime:
@@ -104,34 +210,84 @@ def _lock_clock(session: Session, collection: Collection) -> datetime:
     return now if last is None or now > last else last + TICK
 
 
-def _verdict(obj: Mapping[str, Any], collection: Collection, author: Author,
-             entry: _Held | None, version: datetime | None, tlp: Tlp) -> str | None:
-    # A version the hub already holds is the same immutable object wherever it is copied; only
-    # new versions need the source team.
-    if entry is not None and entry.source_team_id != author.team_id and (
-            version is None or version not in entry.versions_anywhere):
-        return NOT_SOURCE_TEAM
-    if entry is not None and entry.revoked_at is not None and version is not None \
-            and version > entry.revoked_at:
-        return REVOKED
-    if tlp == Tlp.RED and not collection.allows_red:
+@dataclass
+class _Plan:
+    """What to do with one valid object: store it (maybe contested), or report a verdict."""
+
+    reason: str | None = None
+    duplicate: bool = False
+    contested: bool = False
+    origin: str | None = None  # inherited by a copy of a held version
+
+
+def _same(held: _Version, obj: Mapping[str, Any], level: Tlp, origin: str) -> bool:
+    """The held version and ``obj`` are the same content in outbound form."""
+    claimed = origin if "created_by_ref" in obj else held.origin
+    return fingerprint(json.loads(held.document), held.tlp, held.origin) == \
+        fingerprint(obj, level, claimed)
+
+
+def _plan(obj: Mapping[str, Any], collection: Collection, writer: _Writer,
+          entry: _Held | None, version: datetime | None, level: Tlp, origin: str) -> _Plan:
+    """The existence-dependent verdict, decided on what the writer may read (see module doc)."""
+    if entry is None:
+        return _Plan()
+    same = [held for held in entry.readable if version is None or held.version == version]
+    if same and not all(_same(held, obj, level, origin) for held in same):
+        return _Plan(reason=SAME_VERSION)
+    if not any(not held.contested for held in entry.readable):
+        # Nothing of the origin's object is readable (at most the writer's own contested
+        # copies): answer as if the id were new, and keep the version apart unless every
+        # hidden version is the writer's own.
+        if any(held.collection_id == collection.id and (version is None
+                                                         or held.version == version)
+               for held in entry.versions):
+            return _Plan(duplicate=True)  # cannot be stored twice; nothing about it is told
+        trusted = origin == writer.identity and all(held.origin == origin and not held.contested
+                                                    for held in entry.versions)
+        return _Plan(contested=not trusted)
+    if same:
+        if any(held.collection_id == collection.id for held in same):
+            return _Plan(duplicate=True)
+        # The same version copied into another collection keeps its origin.
+        return _Plan(origin=origin if "created_by_ref" in obj else same[0].origin)
+    origins = {held.origin for held in entry.readable if not held.contested}
+    if origins != {origin}:
+        return _Plan(reason=NOT_SOURCE_TEAM)
+    revoked = [held.version for held in entry.readable if held.revoked]
+    if revoked and version is not None and version > min(revoked):
+        return _Plan(reason=REVOKED)
+    return _Plan()
+
+
+def _rule_error(obj: Mapping[str, Any], collection: Collection, level: Tlp,
+                exercise: set[str]) -> str | None:
+    """Verdicts that do not depend on what the hub holds of this id."""
+    if not accepts(level, collection.allows_red):
         return NO_RED
-    if collection.kind != CollectionKind.EXERCISE and is_exercise_object(obj):
+    if collection.kind != CollectionKind.EXERCISE and is_exercise_data(obj, exercise):
         return EXERCISE_IN_LIVE
     return None
 
 
 def add_objects(session: Session, collection: Collection, objects: Sequence[Any],
-                author: Author, *, validate: bool = True) -> IngestResult:
+                author: Author, *, validate: bool = True, admit: Admit | None = None
+                ) -> IngestResult:
     """Store the valid new versions among ``objects`` in ``collection`` as written by ``author``.
 
-    ``validate=False`` is only for objects the hub itself just built and checked.
+    ``validate=False`` is only for objects the hub itself just built and checked. ``admit`` is
+    the caller's own rule on the effective TLP (feeds: what may be synced), applied after it is
+    computed here; it returns a reason to refuse, or None.
     """
     result = IngestResult()
     clock = _lock_clock(session, collection)
     ids = sorted({obj["id"] for obj in objects
                   if isinstance(obj, Mapping) and is_stix_id(obj.get("id"))})
-    held = _held(session, collection.id, ids)
+    writer = _writer(session, author.team_id)
+    held = _held(session, writer, ids)
+    declared = _declared_levels(session, objects)
+    exercise = set() if collection.kind == CollectionKind.EXERCISE else \
+        exercise_ids(session, ids)
     rows: list[dict[str, Any]] = []
     newest: dict[str, dict[str, Any]] = {}
     for obj in objects:
@@ -140,48 +296,74 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
             if isinstance(stix_id, str) else ""  # a lone surrogate cannot be sent as UTF-8
         version = object_version(obj) if isinstance(obj, Mapping) else None
         entry = held.get(stix_id) if isinstance(stix_id, str) else None
-        if entry is not None and (version in entry.versions_here
-                                  or (version is None and entry.versions_here)):
-            result.known += 1  # a duplicate: never stored twice, counted as a success
-            result.successes.append(_detail(shown_id, version or entry.latest_here))
+        if entry is not None and _verbatim(entry, collection, obj, version):
+            result.known += 1  # the very text already stored here: skip re-validating it
+            result.successes.append(_detail(shown_id, version))
             continue
         reason = validation_error(obj) if validate else None
         if reason is not None:
             result.failures.append(_detail(shown_id[:300], version, reason))
             continue
         assert isinstance(obj, Mapping) and isinstance(stix_id, str)
-        tlp = effective_tlp(obj, collection.default_tlp)
-        reason = _verdict(obj, collection, author, entry, version, tlp)
-        if reason is not None:
-            result.failures.append(_detail(stix_id, version, reason))
+        level = effective_tlp(obj, collection.default_tlp, declared)
+        origin = _origin(obj, writer)
+        reason = _rule_error(obj, collection, level, exercise) or (
+            admit(obj, level) if admit is not None else None)
+        plan = _plan(obj, collection, writer, entry, version, level, origin) \
+            if reason is None else _Plan(reason=reason)
+        if plan.reason is not None:
+            result.failures.append(_detail(stix_id, version, plan.reason))
             continue
-        row = _row(collection, obj, author, version or clock, clock, tlp)
+        if plan.duplicate:
+            result.known += 1  # a duplicate: never stored twice, counted as a success
+            result.successes.append(_detail(stix_id, version or _newest_here(entry, collection)))
+            continue
+        origin = plan.origin or origin
+        row = _row(collection, obj, author, version or clock, clock, level, origin,
+                   plan.contested)
         clock += TICK
         rows.append(row)
-        entry = held.setdefault(stix_id, _Held(source_team_id=author.team_id))
-        entry.versions_here.add(row["version"])
-        entry.versions_anywhere.add(row["version"])
-        if obj.get("revoked") is True and (entry.revoked_at is None
-                                           or row["version"] < entry.revoked_at):
-            entry.revoked_at = row["version"]
+        stored = _Version(collection.id, row["version"], level, author.team_id, origin,
+                          plan.contested, row["revoked"], row["document"], in_batch=True)
+        entry = held.setdefault(stix_id, _Held())
+        entry.versions.append(stored)
+        if writer.may_read(stored):
+            entry.readable.append(stored)
         if stix_id not in newest or row["version"] > newest[stix_id]["version"]:
             newest[stix_id] = row
         result.stored += 1
-        result.tlp_counts[tlp.value] = result.tlp_counts.get(tlp.value, 0) + 1
+        result.tlp_counts[level.value] = result.tlp_counts.get(level.value, 0) + 1
         result.successes.append(_detail(stix_id, row["version"]))
     if rows:
         _store(session, collection, rows, newest, held)
     return result
 
 
+def _verbatim(entry: _Held, collection: Collection, obj: Any, version: datetime | None) -> bool:
+    """``obj`` is, word for word, a version the writer may read in this collection."""
+    if version is None:
+        return False
+    try:
+        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    except (RecursionError, TypeError, ValueError):
+        return False
+    return any(held.collection_id == collection.id and held.version == version
+               and held.document == text for held in entry.readable)
+
+
+def _newest_here(entry: _Held | None, collection: Collection) -> datetime | None:
+    here = entry.here(collection.id) if entry is not None else []
+    return max((held.version for held in here), default=None)
+
+
 def _row(collection: Collection, obj: Mapping[str, Any], author: Author, version: datetime,
-         date_added: datetime, tlp: Tlp) -> dict[str, Any]:
+         date_added: datetime, tlp: Tlp, origin: str, contested: bool) -> dict[str, Any]:
     return {
         "collection_id": collection.id, "stix_id": obj["id"], "stix_type": obj["type"],
         "spec_version": str(obj.get("spec_version", "2.1")), "version": version,
         "date_added": date_added, "is_latest": False, "revoked": obj.get("revoked") is True,
         "tlp": tlp, "source_team_id": author.team_id, "source_user_id": author.user_id,
-        "source_token_id": author.token_id,
+        "source_token_id": author.token_id, "origin": origin, "contested": contested,
         "document": json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
     }
 
@@ -191,7 +373,8 @@ def _store(session: Session, collection: Collection, rows: list[dict[str, Any]],
     """Insert the rows in one statement and keep ``is_latest`` true for one version per id."""
     superseded: list[str] = []
     for stix_id, row in newest.items():
-        previous = held[stix_id].latest_here
+        previous = max((held.version for held in held[stix_id].here(collection.id)
+                        if not held.in_batch), default=None)
         if previous is None or row["version"] > previous:
             row["is_latest"] = True
             if previous is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from accord.models.stix import StixObject
@@ -64,20 +64,27 @@ class Page(DatedRows):
     more: bool = False
 
 
-def _version_clause(versions: VersionFilter, by_id: bool = False) -> ColumnElement[bool] | None:
+def _version_clause(versions: VersionFilter, access: ReadAccess, by_id: bool = False
+                    ) -> ColumnElement[bool] | None:
+    """``match[version]`` over the versions this reader may see (TAXII 2.1 s3.4.1): ``last``
+    is the newest visible version, ``first`` the oldest, so a hidden version neither hides
+    the ones the reader may see nor shows that it exists."""
     if versions.all:
         return None
     parts: list[ColumnElement[bool]] = []
+    other = aliased(StixObject)
+    same_object = and_(other.collection_id == StixObject.collection_id,
+                       other.stix_id == StixObject.stix_id, visible_clause(access, other))
     if versions.last:
         # For id lookups the flag is wrapped so no planner picks the (collection, is_latest,
         # date_added) index and walks the whole collection instead of the stix_id index.
         latest = func.coalesce(StixObject.is_latest, False) if by_id else StixObject.is_latest
-        parts.append(latest.is_(True))
+        # The newest version overall, if visible, is the newest visible one; otherwise a
+        # version is the reader's last when no later version is visible to it.
+        parts.append(or_(latest.is_(True), ~exists().where(
+            same_object, other.version > StixObject.version)))
     if versions.first:
-        earlier = aliased(StixObject)
-        parts.append(StixObject.version == select(func.min(earlier.version)).where(
-            earlier.collection_id == StixObject.collection_id,
-            earlier.stix_id == StixObject.stix_id).scalar_subquery())
+        parts.append(~exists().where(same_object, other.version < StixObject.version))
     if versions.exact:
         parts.append(StixObject.version.in_(versions.exact))
     return or_(*parts) if parts else None
@@ -95,7 +102,7 @@ def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilt
         where.append(StixObject.spec_version.in_(filters.spec_versions))
     if filters.added_after is not None:
         where.append(StixObject.date_added > filters.added_after)
-    version = _version_clause(filters.versions, by_id=bool(filters.ids))
+    version = _version_clause(filters.versions, access, by_id=bool(filters.ids))
     if version is not None:
         where.append(version)
     return where

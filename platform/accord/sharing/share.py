@@ -25,12 +25,12 @@ from accord.db import utcnow
 from accord.errors import BadRequest
 from accord.models.stix import StixObject
 from accord.sharing.access import Standing
+from accord.sharing.exercise_separation import assert_not_exercise_collection
 from accord.sharing.ingest import IngestResult, add_objects
 from accord.sharing.timestamps import format_timestamp, parse_timestamp
 from accord.sharing.validation import pattern_error, validation_error
 from accord.sharing.values import ParsedList, indicator, parse_lines
 from accord.tlp import Tlp
-from exercises.guard import assert_not_exercise_collection
 
 NAMESPACE = uuid.UUID("0c6f3b52-8d1e-5a4f-b7c9-3e2d1a0f9b84")
 ACTION = "cli.share"

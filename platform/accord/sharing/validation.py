@@ -84,6 +84,12 @@ def pattern_error(pattern: str, version: str = "2.1") -> str | None:
     return _pattern_shape_error(_STRING_LITERAL.sub(r"\1''", pattern), version)
 
 
+def _is_sco(obj: Mapping[str, Any]) -> bool:
+    """A STIX Cyber-observable Object: its ``spec_version`` defaults to 2.1 (STIX 2.1 s3.1,
+    s6). ``stix2`` knows every built-in SCO type."""
+    return obj.get("type") in stix2.v21.OBJ_MAP_OBSERVABLE
+
+
 def _basic_error(obj: Mapping[str, Any]) -> str | None:
     """Checks every object gets, including custom types ``stix2`` passes through unchecked."""
     kind = obj.get("type")
@@ -99,7 +105,7 @@ def _basic_error(obj: Mapping[str, Any]) -> str | None:
         uuid.UUID(rest)
     except ValueError:
         return f"id: {stix_id[:80]!r} does not end in a UUID"
-    if obj.get("spec_version") != "2.1":
+    if obj.get("spec_version", "2.1" if _is_sco(obj) else None) != "2.1":
         return "spec_version: must be '2.1'"
     for name in ("created", "modified"):
         if name in obj:

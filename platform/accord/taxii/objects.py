@@ -1,4 +1,9 @@
-"""Objects, object, versions and manifest endpoints (sections 5.3-5.8), reads and writes."""
+"""Objects, object, versions and manifest endpoints (sections 5.3-5.8), reads and writes.
+
+Service accounts (automation: connectors, a remote hub's pull) get each object in outbound form
+(:mod:`accord.sharing.outbound`): its effective TLP and origin stated, so the next hop keeps
+them. People get the object exactly as it was stored.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ from accord import audit, authz
 from accord.db import get_session, utcnow
 from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
+from accord.sharing import envelope_queue
 from accord.sharing.ingest import add_objects
+from accord.sharing.outbound import outbound_document
 from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
 from accord.sharing.timestamps import format_timestamp
 from accord.taxii import cursor, params
@@ -58,11 +65,16 @@ def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource:
                       not_found: str | None = None) -> ResponseReturnValue:
     session = get_session()
     page, next_token = _page(session, access, filters, resource,
-                             [StixObject.document, StixObject.tlp])
+                             [StixObject.document, StixObject.tlp, StixObject.origin])
     if not_found and not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(not_found)
     _audit_read(session, access, resource, page, [row.tlp.value for row in page.rows])
-    response = envelope((row.document for row in page.rows), page.more, next_token)
+    documents = (row.document for row in page.rows)
+    if access.principal.user.is_service:  # automation (a remote hub's pull): outbound form
+        exercise = access.collection.is_exercise
+        documents = (outbound_document(row.document, row.tlp, row.origin, exercise)
+                     for row in page.rows)
+    response = envelope(documents, page.more, next_token)
     return with_date_headers(response, page.first_added, page.last_added)
 
 
@@ -166,6 +178,9 @@ def add(api_root: str, collection_id: str) -> ResponseReturnValue:
     access.require_write()
     objects = _read_envelope()
     requested = utcnow()
+    threshold = int(current_app.config.get("TAXII_ASYNC_OBJECTS") or 0)
+    if threshold and len(objects) > threshold:
+        return _queue(session, access, api_root, objects)
     result = add_objects(session, access.collection, objects, access.author())
     status = TaxiiStatus(
         api_root=api_root, collection_id=access.collection.id,
@@ -181,11 +196,31 @@ def add(api_root: str, collection_id: str) -> ResponseReturnValue:
                           "stored": result.stored, "duplicates": result.known,
                           "failures": len(result.failures), "tlp": result.tlp_counts})
     session.commit()
+    return _accepted(api_root, status)
+
+
+def _accepted(api_root: str, status: TaxiiStatus) -> Response:
+    """``202`` with the status and where to poll it (section 4.3), absolute like every URL."""
     response = taxii_json(status_resource(status), status=202)
-    # Where to poll the status (section 4.3), absolute like every URL the hub names.
     response.headers["Location"] = absolute_url("taxii.taxii_resources.status",
                                                 api_root=api_root, status_id=str(status.id))
     return response
+
+
+def _queue(session: Session, access: CollectionAccess, api_root: str,
+           objects: list[Any]) -> Response:
+    """A big envelope: kept for a worker, answered at once with a pending status."""
+    user = access.principal.user
+    status = TaxiiStatus(api_root=api_root, collection_id=access.collection.id,
+                         team_id=user.team_id, user_id=user.id, request_timestamp=utcnow())
+    session.add(status)
+    session.flush()
+    envelope_queue.enqueue(session, status, objects, access.author())
+    audit.record(session, "taxii.write", actor=user, target_type="collection",
+                 target_id=access.collection.id,
+                 details={"status": str(status.id), "total": len(objects), "queued": True})
+    session.commit()
+    return _accepted(api_root, status)
 
 
 @bp.delete(f"{COLLECTION}/objects/<object_id>/")

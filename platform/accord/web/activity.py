@@ -3,6 +3,7 @@
 Each collection is read under the team's own grant with :func:`accord.sharing.query.conditions`
 (the TAXII read policy), so the numbers count only objects the team may see (rule 3). Every
 version added counts as one share; feeds and partners both appear under their source team.
+Exercise collections and any id ever stored in one stay out of the partner panels (rule 5).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from accord.db import utcnow
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
 from accord.models.users import User
+from accord.sharing.exercise_separation import exercise_id_clause, is_exercise_collection
 from accord.sharing.query import ObjectFilter, VersionFilter, conditions
 from accord.tlp import Tlp
 from accord.web.object_search import summary, team_name
@@ -67,7 +69,9 @@ def summarise(session: Session, user: User, now: datetime | None = None) -> Acti
         count, last = session.execute(select(func.count(), func.max(StixObject.date_added))
                                       .where(*recent)).one()
         activity.collections.append(CollectionActivity(collection, int(count or 0), last))
-        partners = [*recent, StixObject.source_team_id != user.team_id]
+        if is_exercise_collection(collection):
+            continue  # the live panels never show exercise objects (rule 5)
+        partners = [*recent, StixObject.source_team_id != user.team_id, ~exercise_id_clause()]
         for name, level, kind, number in session.execute(
                 select(team_name, StixObject.tlp, StixObject.stix_type, func.count())
                 .where(*partners).group_by(StixObject.source_team_id, StixObject.tlp,

@@ -21,13 +21,13 @@ from accord.errors import BadRequest, Conflict, Forbidden
 from accord.models.collections import Collection
 from accord.models.users import User
 from accord.sharing import share
+from accord.sharing.exercise_separation import assert_not_exercise_collection
 from accord.sharing.ingest import Author, add_objects
 from accord.sharing.share import Outcome
 from accord.tlp import Tlp
 from accord.web import indicator_form
 from accord.web.collection_views import reach
 from accord.web.sessions import current_user, login_required
-from exercises.guard import assert_not_exercise_collection
 
 bp = Blueprint("share", __name__, url_prefix="/share")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from taxii2client.v21 import Collection, Status
 
+from accord.sharing.ingest import SAME_VERSION
 from tests.factories import PASSWORD
 from tests.taxii.conformance.conftest import Site
 from tests.taxii.conftest import envelope, indicator
@@ -36,16 +37,24 @@ def assert_counts_add_up(status: dict[str, Any], total: int) -> None:
 
 
 def test_duplicates_are_successes_and_stored_once(site: Site) -> None:
-    """Section 5.5: an exact duplicate is no error; the hub keeps one copy."""
+    """Section 5.5: an exact duplicate is no error; the hub keeps one copy. The same id and
+    version with other content is a failure with its reason for a sender who may read the
+    held version; a write-only sender gets the answer an unknown id would get, and nothing is
+    stored (docs/sharing-rules.md: no existence oracle)."""
     wire = site.wire()
     obj = indicator()
     same_version = dict(obj, modified="2026-11-01T08:00:00Z", name="same id and version")
     first = wire.add(obj, obj)
     assert (first["success_count"], first["failure_count"]) == (2, 0)
-    for again in (wire.add(obj), wire.add(same_version), site.wire(site.writer).add(obj)):
+    for again in (wire.add(obj), site.wire(site.writer).add(obj)):
         assert (again["success_count"], again["failure_count"]) == (1, 0)
         assert success_ids(again) == [obj["id"]]
         assert again["successes"][0]["version"] == "2026-11-01T08:00:00.000000Z"
+    changed = wire.add(same_version)
+    assert (changed["success_count"], changed["failure_count"]) == (0, 1)
+    assert changed["failures"][0]["message"] == SAME_VERSION
+    blind = site.wire(site.writer).add(same_version)
+    assert (blind["success_count"], blind["failure_count"]) == (1, 0)
     assert stored_versions(wire) == [obj]
     assert len(wire.get("manifest/", match_version="all").json()["objects"]) == 1
 

@@ -5,8 +5,8 @@ Also scrubs what older versions stored verbatim in failed-login rows: a name tha
 account's (a token sent as the Basic username, a password typed into the username field) is
 replaced by ``unknown:redacted``.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0102_auth_hardening
+Revises: 0101_envelope_queue
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 
 import accord.db
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0102_auth_hardening"
+down_revision: str | Sequence[str] | None = "0101_envelope_queue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
