@@ -76,6 +76,9 @@ def job_store(app: Flask) -> Iterator[BackgroundScheduler]:
     try:
         yield scheduler
     finally:
+        # Detach the store first: shutting a SQLAlchemyJobStore down disposes the engine it was
+        # given, which is the hub's own pool, and would orphan connections other threads hold.
+        scheduler.remove_jobstore("default", shutdown=False)
         scheduler.shutdown(wait=False)
 
 

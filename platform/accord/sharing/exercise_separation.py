@@ -77,9 +77,10 @@ def assert_no_exercise_objects(objects: Iterable[Mapping[str, Any]],
 
 def exercise_id_clause(stix_id: Any = StixObject.stix_id) -> ColumnElement[bool]:
     """SQL: ``stix_id`` has been stored in some exercise collection."""
-    return stix_id.in_(select(StixObject.stix_id).join(
+    clause: ColumnElement[bool] = stix_id.in_(select(StixObject.stix_id).join(
         Collection, Collection.id == StixObject.collection_id)
         .where(Collection.kind == CollectionKind.EXERCISE))
+    return clause
 
 
 def exercise_ids(session: Session, ids: Sequence[str] | Ids[str]) -> set[str]:
