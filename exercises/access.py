@@ -17,6 +17,7 @@ import uuid
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
+from accord import authz
 from accord.errors import Forbidden, NotFound
 from accord.models.users import Role, User
 from exercises.models import Exercise, ExerciseStaff, ExerciseTeam, StaffRole
@@ -49,7 +50,7 @@ def participant(exercise: Exercise, user: User) -> ExerciseTeam | None:
 
 
 def is_controller(exercise: Exercise, user: User) -> bool:
-    return user.role == Role.ADMIN or (
+    return authz.is_admin(user) or (
         user.role == Role.COORDINATOR and user.team_id == exercise.owner_team_id)
 
 
@@ -97,7 +98,7 @@ def require_player(exercise: Exercise, user: User) -> ExerciseTeam:
 def visible_exercises(session: Session, user: User) -> list[Exercise]:
     """Exercises the user runs, judges, observes or plays in, newest start first."""
     query = select(Exercise).order_by(Exercise.start_at.desc())
-    if user.role != Role.ADMIN:
+    if not authz.is_admin(user):
         staffed = select(ExerciseStaff.exercise_id).where(ExerciseStaff.user_id == user.id)
         playing = select(ExerciseTeam.exercise_id).where(ExerciseTeam.team_id == user.team_id)
         owned = Exercise.owner_team_id == user.team_id if user.role == Role.COORDINATOR else false()

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from accord import api, config, db, errorpages, features, health, requestguard, taxii, web
+from accord import api, config, db, errorpages, features, health, proxies, requestguard, taxii, web
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
 from accord.cli.worker import worker_command
@@ -33,6 +33,7 @@ def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = ()) -
     app = Flask("accord", instance_relative_config=True)
     config.load(app, overrides)
     notices = config.validate(app)
+    proxies.init_app(app)
     app.instance_path = app.config["INSTANCE_PATH"]
     for notice in notices:
         log.warning(notice)

@@ -1,8 +1,10 @@
 """Authentication of API and TAXII requests: HTTP Basic (password or token), Bearer and Token.
 
 Every failure looks the same to the client (401 with ``WWW-Authenticate``), so nobody can learn
-whether a username exists. Failed attempts are audited and rate limited per username and per
-source address, counted from the audit log so the limit holds across workers.
+whether a username exists. Failed attempts are audited (without what was typed: a fingerprint
+when it names no account) and rate limited by :mod:`accord.ratelimit`, whose database counters
+hold across workers; a password is verified only after an attempt was reserved there. A
+successful password check is cached briefly (:mod:`accord.credential_cache`).
 """
 
 from __future__ import annotations
@@ -12,20 +14,21 @@ import binascii
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app, g, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from accord import audit
-from accord.credentials import looks_like_token, token_hash, verify_password
-from accord.db import utcnow
+from accord import audit, credential_cache, ratelimit
+from accord.credentials import fingerprint, looks_like_token, token_hash, verify_password
+from accord.db import database, utcnow
 from accord.errors import Forbidden, TooManyRequests, Unauthorized
-from accord.models.audit import AuditEvent
 from accord.models.teams import Team
 from accord.models.users import ApiToken, Role, Scope, User
 
 LOGIN_FAILED = "auth.failed"
+LOGIN_THROTTLED = "auth.throttled"
 MAX_USERNAME = 80  # User.username and AuditEvent.actor_name are String(80)
 
 
@@ -86,42 +89,61 @@ def possible_username(username: str) -> bool:
     return len(username) <= MAX_USERNAME and "\x00" not in username
 
 
-def _recent_failures(session: Session, column: InstrumentedAttribute[str | None],
-                     value: str) -> int:
-    window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
-    query = select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == LOGIN_FAILED,
-        column == value,
-        AuditEvent.occurred_at >= utcnow() - window,
-    )
-    return int(session.scalar(query) or 0)
+def _who(session: Session, typed: str | None, user: User | None) -> dict[str, Any]:
+    """Audit fields naming whom a login attempt was for, never what was typed verbatim.
+
+    A known account is recorded by id and name. Anything else (a token sent as the username,
+    a password typed into the username field) is recorded only as a keyed fingerprint, so
+    repeated attempts can be correlated without the audit log holding a secret.
+    """
+    if user is None and typed is not None and possible_username(typed):
+        user = session.scalar(select(User).where(User.username == typed))
+    if user is not None:
+        return {"actor": user}
+    if typed is None:
+        return {}
+    mark = fingerprint(str(current_app.config["SECRET_KEY"]), "audit-credential", typed)[:16]
+    return {"actor_name": f"unknown:{mark}", "details": {"fingerprint": mark}}
 
 
-def check_rate_limit(session: Session, username: str | None) -> None:
-    """Refuse (429) when too many recent failures came for this user or from this address."""
-    config = current_app.config
-    address = audit.source_address()
-    retry = {"Retry-After": str(config["LOGIN_FAILURE_WINDOW_SECONDS"])}
-    if username and possible_username(username) and _recent_failures(
-            session, AuditEvent.actor_name, username) >= config[
-        "LOGIN_FAILURES_PER_USER"
-    ]:
-        raise TooManyRequests(
-            "Too many failed logins for this account; try again later.", headers=retry
-        )
-    if address and _recent_failures(session, AuditEvent.source_address, address) >= config[
-        "LOGIN_FAILURES_PER_ADDRESS"
-    ]:
-        raise TooManyRequests("Too many failed logins from this address; try again later.",
-                              headers=retry)
+def _audit_refusal(session: Session, action: str, typed: str | None, user: User | None,
+                   details: dict[str, Any]) -> None:
+    """Write a failed-login (or throttled) row in its own transaction, after giving the request's
+    connection back, so a flood of refused logins never holds two pool connections per request
+    (and a rolled-back request cannot erase the evidence)."""
+    user_id = user.id if user is not None else None
+    session.rollback()
+    db = database().sessionmaker()
+    try:
+        who = _who(db, typed, db.get(User, user_id) if user_id is not None else None)
+        audit.record(db, action, outcome="failure",
+                     details={**details, **who.pop("details", {})}, **who)
+        db.commit()
+    finally:
+        db.close()
 
 
-def _fail(username: str | None, reason: str) -> Unauthorized:
-    """Audit a failed attempt (never the secret) and build the uniform 401."""
-    audit.record_now(
-        LOGIN_FAILED, outcome="failure", actor_name=username, details={"reason": reason}
-    )
+def _fail(session: Session, typed: str | None, reason: str,
+          user: User | None = None) -> Unauthorized:
+    """Audit a failed attempt (never the secret, nor an unknown name) and build the 401."""
+    _audit_refusal(session, LOGIN_FAILED, typed, user, {"reason": reason})
     return Unauthorized("The credentials are not valid.")
+
+
+def _throttled(session: Session, typed: str | None, refusal: ratelimit.Throttled
+               ) -> TooManyRequests:
+    """Audit a refusal by the login limits (429) and build it, with ``Retry-After``."""
+    _audit_refusal(session, LOGIN_THROTTLED, typed, None,
+                   {"reason": refusal.message, "retry_after": refusal.retry_after})
+    return TooManyRequests(refusal.message, headers={"Retry-After": str(refusal.retry_after)})
+
+
+def check_limits(session: Session, typed: str | None, limits: list[ratelimit.Limit]) -> None:
+    """429 if a login limit is reached (for checks that verify no password)."""
+    try:
+        ratelimit.check(limits)
+    except ratelimit.Throttled as refusal:
+        raise _throttled(session, typed, refusal) from None
 
 
 def _network_allowed(token: ApiToken) -> bool:
@@ -138,20 +160,17 @@ def _network_allowed(token: ApiToken) -> bool:
 
 
 def _authenticate_token(session: Session, username: str | None, secret: str) -> Principal:
+    limits = ratelimit.login_limits(username, audit.source_address())
+    check_limits(session, username, limits)
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
-    if token is None:
-        raise _fail(username, "unknown token")
-    if username is not None and token.user.username != username:
-        raise _fail(username, "token of another user")
+    failure = _token_failure(token, username)
+    if failure is not None:
+        owner = token.user if token is not None and failure != "token of another user" else None
+        refusal = _fail(session, username, failure, user=owner)
+        ratelimit.count_failure(limits)
+        raise refusal
+    assert token is not None
     now = utcnow()
-    if token.revoked_at is not None:
-        raise _fail(token.user.username, "revoked token")
-    if token.expires_at is not None and token.expires_at <= now:
-        raise _fail(token.user.username, "expired token")
-    if not token.user.active:
-        raise _fail(token.user.username, "inactive user")
-    if not _network_allowed(token):
-        raise _fail(token.user.username, "token used from a network it is not allowed from")
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_INTERVAL_SECONDS"])
     if token.last_used_at is None or now - token.last_used_at >= interval:
         token.last_used_at = now
@@ -162,27 +181,81 @@ def _authenticate_token(session: Session, username: str | None, secret: str) -> 
     return Principal(user=token.user, token=token, scopes=frozenset(token.scopes))
 
 
+def _token_failure(token: ApiToken | None, username: str | None) -> str | None:
+    """Why ``token`` may not be used now (None: it may)."""
+    if token is None:
+        return "unknown token"
+    if username is not None and token.user.username != username:
+        return "token of another user"
+    if token.revoked_at is not None:
+        return "revoked token"
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return "expired token"
+    if not token.user.active:
+        return "inactive user"
+    if not _network_allowed(token):
+        return "token used from a network it is not allowed from"
+    return None
+
+
 def login_with_password(session: Session, username: str, password: str,
                         method: str = "password") -> User:
-    """Check a username and password (the caller checks the rate limit first); audit the outcome.
-
-    Shared by HTTP Basic and the web sign-in form so both count failures the same way.
-    """
+    """Check a username and password (the caller reserved an attempt); audit the outcome."""
     if not possible_username(username):
-        raise Unauthorized("The credentials are not valid.")
+        raise _fail(session, username, "wrong username or password")
     user = session.scalar(select(User).where(User.username == username))
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise _fail(username, "wrong username or password")
+        raise _fail(session, username, "wrong username or password", user=user)
     if not user.active:
-        raise _fail(username, "inactive user")
+        raise _fail(session, username, "inactive user", user=user)
     user.last_login_at = utcnow()
     audit.record(session, "auth.login", actor=user, details={"method": method})
     session.commit()
     return user
 
 
+def verify_login(session: Session, username: str, password: str,
+                 method: str = "password") -> User:
+    """Reserve an attempt under the login limits (429), then check the password (401).
+
+    Shared by HTTP Basic and the web sign-in form so both count failures the same way. A
+    failure keeps its reservation (it counts); a success gives it back.
+    """
+    limits = ratelimit.login_limits(username or None, audit.source_address())
+    try:
+        ratelimit.reserve(limits)
+    except ratelimit.Throttled as refusal:
+        raise _throttled(session, username or None, refusal) from None
+    user = login_with_password(session, username, password, method)
+    ratelimit.release(limits)
+    return user
+
+
+def _cached_user(session: Session, key: str, username: str) -> User | None:
+    """The user of a cached successful check, if it still stands (one query: the user row)."""
+    cache = credential_cache.for_app()
+    hit = cache.get(key)
+    if hit is None:
+        return None
+    user = session.scalar(select(User).where(User.id == hit.user_id))
+    if (user is None or not user.active or user.username != username
+            or user.credentials_version != hit.credentials_version):
+        cache.drop(key)
+        return None
+    return user
+
+
 def _authenticate_password(session: Session, username: str, password: str) -> Principal:
-    user = login_with_password(session, username, password)
+    cache = credential_cache.for_app()
+    key = credential_cache.cache_key(username, password) if cache.enabled else None
+    user = _cached_user(session, key, username) if key else None
+    if user is not None:
+        check_limits(session, username, ratelimit.login_limits(username,
+                                                               audit.source_address()))
+    else:
+        user = verify_login(session, username, password)
+        if key:
+            cache.put(key, user.id, user.credentials_version)
     return Principal(user=user, token=None, scopes=ALL_SCOPES)
 
 
@@ -198,7 +271,6 @@ def authenticate(session: Session) -> Principal:
     if parsed is None:
         raise Unauthorized()
     username, secret = parsed
-    check_rate_limit(session, username)
     if username is None or looks_like_token(secret):
         principal = _authenticate_token(session, username, secret)
     else:
@@ -215,7 +287,16 @@ def require_scope(principal: Principal, scope: Scope) -> None:
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
-    """403 unless the user holds one of ``roles`` (admins always pass)."""
-    if principal.user.role != Role.ADMIN and principal.user.role not in roles:
+    """403 unless the user holds one of ``roles``, or is an admin whose credential carries the
+    ``admin`` scope (an admin acting with a read or write token has no admin rights)."""
+    if principal.user.role == Role.ADMIN:
+        require_scope(principal, Scope.ADMIN)
+        return
+    if principal.user.role not in roles:
         names = ", ".join(role.value for role in roles) or "admin"
         raise Forbidden(f"This action needs one of these roles: admin, {names}.")
+
+
+def require_admin(principal: Principal) -> None:
+    """403 unless the caller is an admin with the ``admin`` scope (every admin action)."""
+    require_role(principal)

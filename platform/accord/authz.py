@@ -10,13 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.errors import Forbidden
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.teams import Team, TrustGroup, trust_group_members
-from accord.models.users import Role, User
+from accord.models.users import Role, Scope, User
 from accord.tlp import ReadAccess
 
 MANAGER_ROLES = frozenset({Role.ADMIN})
@@ -99,5 +100,13 @@ def trust_group_peers(session: Session, team: Team) -> list[Team]:
 
 
 def is_admin(user: User) -> bool:
-    return user.role == Role.ADMIN
+    """Whether ``user`` may act as a hub admin now: the admin role and, when ``user`` is the
+    caller of an API/TAXII request, a credential with the ``admin`` scope (a read or write
+    token of an admin has no admin rights). CLI and web sessions act with the full role."""
+    if user.role != Role.ADMIN:
+        return False
+    principal = g.get("principal") if has_request_context() else None
+    if principal is None or principal.user.id != user.id:
+        return True
+    return Scope.ADMIN.value in principal.scopes
 

@@ -50,9 +50,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_URL_LENGTH": 48 * 1024,
     # Authentication
     "LOGIN_FAILURE_WINDOW_SECONDS": 300,
-    "LOGIN_FAILURES_PER_USER": 10,
+    "LOGIN_FAILURES_PER_USER": 10,  # per username from one source address
     "LOGIN_FAILURES_PER_ADDRESS": 30,
+    "LOGIN_FAILURES_PER_USER_ANYWHERE": 300,  # per username from all addresses together
     "TOKEN_TOUCH_INTERVAL_SECONDS": 60,
+    "CREDENTIAL_CACHE_SECONDS": 60,  # how long a successful password check is reused; 0: never
+    "CREDENTIAL_CACHE_SIZE": 1024,
+    # Reverse proxies whose X-Forwarded-* headers are believed (see accord.proxies)
+    "TRUSTED_PROXIES": None,
     # Scheduler
     "SCHEDULER_EMBEDDED": False,
     "SCHEDULER_TIMEZONE": "UTC",
@@ -148,9 +153,14 @@ def validate(app: Flask) -> list[str]:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     config["DATABASE_URL"] = _check_database_url(url)
 
-    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE", "MAX_URL_LENGTH"):
-        if not isinstance(config[key], int) or config[key] <= 0:
+    for key in ("TAXII_MAX_CONTENT_LENGTH", "TAXII_PAGE_SIZE", "MAX_URL_LENGTH",
+                "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FAILURES_PER_USER",
+                "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_USER_ANYWHERE"):
+        if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] <= 0:
             raise ConfigError(f"ACCORD_{key} must be a positive integer")
+    for key in ("CREDENTIAL_CACHE_SECONDS", "CREDENTIAL_CACHE_SIZE"):
+        if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] < 0:
+            raise ConfigError(f"ACCORD_{key} must be a whole number (0 turns the cache off)")
     if config["TAXII_DEFAULT_TLP"] not in ("clear", "green", "amber", "amber+strict", "red"):
         raise ConfigError(
             "ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")

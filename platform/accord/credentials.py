@@ -54,6 +54,14 @@ def looks_like_token(secret: str) -> bool:
     return secret.startswith(TOKEN_PREFIX) and len(secret) > 20
 
 
+def fingerprint(key: str, purpose: str, value: str) -> str:
+    """A keyed hash (HMAC-SHA256, hex) of ``value`` for ``purpose``: equal values match, but
+    without ``key`` (the app secret) nobody can test guesses against it, so it is safe to
+    store where the value itself (perhaps a password or token) must never be."""
+    message = f"{purpose}\0{value}".encode("utf-8", "surrogatepass")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
 def same(a: str, b: str) -> bool:
     """Constant-time string comparison."""
     return hmac.compare_digest(a.encode(), b.encode())

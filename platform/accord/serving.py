@@ -61,6 +61,8 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int, threads: in
         # in match[id] need about 25-48 KiB, so the hub measures the URI itself and answers
         # a longer one with its own 414 (accord.requestguard, ACCORD_MAX_URL_LENGTH).
         "limit_request_line": 0,
+        # Forwarded headers are Accord's to judge (ACCORD_TRUSTED_PROXIES), not gunicorn's.
+        "forwarded_allow_ips": "",
         "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
         # gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, shared by every

@@ -6,6 +6,7 @@ from accord.models.envelopes import QueuedEnvelope
 from accord.models.scheduling import SchedulerLease, scheduler_jobs
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.models.teams import Team, TrustGroup, trust_group_members
+from accord.models.throttle import LoginThrottle
 from accord.models.users import ApiToken, Role, Scope, User
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Collection",
     "CollectionGrant",
     "CollectionKind",
+    "LoginThrottle",
     "QueuedEnvelope",
     "Role",
     "SchedulerLease",

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accord.db import Base, UTCDateTime, created_at, uuid_pk
@@ -52,6 +52,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on every password change and deactivation: cached password checks and web
+    # sessions made with an older value are no longer honoured (issue 12).
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     team: Mapped[Team] = relationship(back_populates="users", lazy="joined")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

@@ -57,6 +57,7 @@ def create_user(
     if password is not None:
         check_password(password)
     user = User(
+        credentials_version=0,
         username=username,
         team=team,
         team_id=team.id,
@@ -78,6 +79,7 @@ def deactivate_user(session: Session, username: str) -> User:
     if not user.active:
         raise Conflict(f"user {username!r} is already inactive")
     user.active = False
+    user.credentials_version += 1  # ends web sessions and cached password checks
     audit.record(session, "user.deactivate", target_type="user", target_id=user.id,
                  details={"username": username})
     return user
@@ -87,6 +89,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     user = lookup.user(session, username)
     check_password(password)
     user.password_hash = hash_password(password)
+    user.credentials_version += 1  # ends web sessions and cached password checks
     audit.record(session, "user.password", target_type="user", target_id=user.id)
     return user
 

@@ -30,11 +30,13 @@ REFUSALS_AUDITED = frozenset({400, 403, 404, 413, 415, 422})
 @bp.after_request
 def _audit_refusal(response: Response) -> Response:
     """A refused read or write of a collection leaves a trace too (rule 6): who probed what."""
-    collection_id = (request.view_args or {}).get("collection_id")
+    args = request.view_args or {}
+    kind, target = (("collection", args["collection_id"]) if "collection_id" in args
+                    else ("taxii_status", args.get("status_id")))
     user = g.get("user")
-    if response.status_code in REFUSALS_AUDITED and user is not None and collection_id:
+    if response.status_code in REFUSALS_AUDITED and user is not None and target:
         audit.record_now("taxii.refused", outcome="failure", actor=user,
-                         target_type="collection", target_id=str(collection_id)[:100],
+                         target_type=kind, target_id=str(target)[:100],
                          details={"method": request.method, "path": request.path[:300],
                                   "status": response.status_code})
     return response

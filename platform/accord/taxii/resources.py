@@ -6,7 +6,7 @@ from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from accord import authz
+from accord import audit, authz
 from accord.db import get_session
 from accord.models.stix import TaxiiStatus
 from accord.sharing.timestamps import format_timestamp
@@ -62,6 +62,9 @@ def status(api_root: str, status_id: str) -> ResponseReturnValue:
         TaxiiStatus.team_id == principal.user.team_id))
     if row is None:
         raise not_found("status", status_id)
+    audit.record(session, "taxii.read.status", actor=principal.user, target_type="taxii_status",
+                 target_id=row.id, details={"api_root": api_root})
+    session.commit()
     return taxii_json(status_resource(row))
 
 
@@ -103,13 +106,20 @@ def collections(api_root: str) -> ResponseReturnValue:
     rows = authz.visible_collections(session, principal.user.team_id, api_root)
     found = [collection_resource(CollectionAccess(principal, collection, grant))
              for collection, grant in rows]
+    audit.record(session, "taxii.read.collections", actor=principal.user,
+                 details={"api_root": api_root, "collections": len(found)})
+    session.commit()
     return taxii_json({"collections": found} if found else {})
 
 
 @bp.get("/taxii2/<api_root>/collections/<collection_id>/")
 def collection(api_root: str, collection_id: str) -> ResponseReturnValue:
     """One collection (section 5.2)."""
-    access = collection_access(get_session(), api_root, collection_id)
+    session = get_session()
+    access = collection_access(session, api_root, collection_id)
+    audit.record(session, "taxii.read.collection", actor=access.principal.user,
+                 target_type="collection", target_id=access.collection.id)
+    session.commit()
     return taxii_json(collection_resource(access))
 
 

@@ -19,6 +19,7 @@ from accord.web import (
     collection_views,
     formatting,
     home_views,
+    refusals,
     security,
     sessions,
     share_views,
@@ -35,6 +36,7 @@ def create_blueprint(feature_pages: Sequence[Blueprint] = ()) -> Blueprint:
                    static_url_path="/static")
     security.install(bp)
     sessions.install(bp)
+    refusals.install(bp)
     formatting.install(bp)
     for child in (*CORE_PAGES, *feature_pages):
         bp.register_blueprint(child)

@@ -1,7 +1,7 @@
 """Sign-in and sign-out pages.
 
-Sign-in reuses :func:`accord.auth.login_with_password` and :func:`accord.auth.check_rate_limit`,
-so the form and HTTP Basic share one failure count and one audit trail.
+Sign-in reuses :func:`accord.auth.verify_login` (login limits, then the password check), so the
+form and HTTP Basic share one failure count and one audit trail.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ def login_submit() -> tuple[str, int] | WerkzeugResponse:
     target = request.form.get("next", "")
     db = get_session()
     try:
-        auth.check_rate_limit(db, username or None)
-        user = auth.login_with_password(db, username, password, method="web")
+        user = auth.verify_login(db, username, password, method="web")
         if user.role == Role.SERVICE:
             raise Unauthorized("Service accounts sign in with API tokens, not this form.")
     except (Unauthorized, TooManyRequests) as exc:

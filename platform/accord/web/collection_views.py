@@ -75,6 +75,10 @@ def index() -> str:
         count = (count_visible(db, collection.id, authz.read_access(user, grant), ObjectFilter())
                  if authz.can_read(grant) else None)
         entries.append((collection, grant, count, authz.can_write(user, grant)))
+    audit.record(db, "web.read.collections", actor=user,
+                 details={"collections": len(entries),
+                          "objects": sum(entry[2] or 0 for entry in entries)})
+    db.commit()
     return render_template("collections/list.html", entries=entries)
 
 

@@ -3,6 +3,8 @@
 Flask sessions are signed cookies, so a copied cookie would outlive a logout. Each sign-in
 gets a random session id; logout records it in the audit log (``web.logout``) and every
 request refuses a session id found there, so a logged-out cookie is dead on every worker.
+Each session also carries the user's ``credentials_version`` from sign-in: a password change
+or a deactivation bumps it, which ends every session of that user.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def start(user: User) -> None:
     session.permanent = True
     session["uid"] = str(user.id)
     session["sid"] = secrets.token_urlsafe(24)
+    session["cv"] = user.credentials_version
 
 
 def end(db: Session) -> None:
@@ -64,7 +67,8 @@ def load_user() -> None:
     db = get_session()
     user_id = _uuid(uid)
     user = db.get(User, user_id) if user_id else None
-    if user is None or not user.active or user.role == Role.SERVICE or _is_dead(db, sid):
+    if (user is None or not user.active or user.role == Role.SERVICE
+            or session.get("cv") != user.credentials_version or _is_dead(db, sid)):
         session.clear()
         return
     g.user = user

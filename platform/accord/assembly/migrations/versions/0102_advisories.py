@@ -1,7 +1,7 @@
 """Advisories with acknowledgement tracking: advisories, recipients, notices, contacts.
 
 Revision ID: 0102_advisories
-Revises: 0101_envelope_queue
+Revises: 0102_auth_hardening
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import accord.db
 
 revision: str = "0102_advisories"
-down_revision: str | Sequence[str] | None = "0101_envelope_queue"
+down_revision: str | Sequence[str] | None = "0102_auth_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
