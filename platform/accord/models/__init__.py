@@ -2,7 +2,7 @@
 
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
-from accord.models.scheduling import SchedulerLease, scheduler_jobs
+from accord.models.scheduling import SchedulerLease, SchedulerTakeover, scheduler_jobs
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.models.teams import Team, TrustGroup, trust_group_members
 from accord.models.users import ApiToken, Role, Scope, User
@@ -15,6 +15,7 @@ __all__ = [
     "CollectionKind",
     "Role",
     "SchedulerLease",
+    "SchedulerTakeover",
     "Scope",
     "StixObject",
     "TaxiiStatus",
