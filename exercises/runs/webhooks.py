@@ -41,7 +41,8 @@ QUEUED, DELIVERED, FAILED = "queued", "delivered", "failed"
 
 def backoff(attempts: int) -> timedelta:
     """Wait before attempt ``attempts + 1``: 10 s, 20 s, 40 s ... capped at 10 minutes."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
+    wait: timedelta = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
+    return wait
 
 
 def payload(exercise: Exercise, inject: ExerciseInject, team: ExerciseTeam,
@@ -86,9 +87,11 @@ def _claim(session: Session, row: ExerciseDelivery, now: datetime, deadline: flo
 def send(url: str, body: dict[str, Any], key: str, deadline: float) -> tuple[bool, dict[str, Any]]:
     """One POST with the idempotency headers and a total deadline; (ok, outcome details)."""
     headers = {"Idempotency-Key": key, "X-Accord-Delivery": key}
+    # requests hands a urllib3 Timeout through as is; ``total`` bounds connect and read together.
+    limit = Timeout(connect=deadline, read=deadline, total=deadline)
     try:
         response = requests.post(url, json=body, headers=headers,
-                                 timeout=Timeout(connect=deadline, read=deadline, total=deadline))
+                                 timeout=limit)  # type: ignore[arg-type]
     except requests.RequestException as exc:
         return False, {"error": type(exc).__name__ + ": " + str(exc)[:300]}
     return response.ok, {"http_status": response.status_code}
