@@ -35,6 +35,7 @@ from exercises.models import (
 )
 from exercises.reports import reliability
 from exercises.reports.scenario_time import scenario_clock
+from exercises.runs import lateness
 from exercises.runs.planning import inject_spec, local_iso
 
 REPORT_FORMAT = "accord-aar/1"
@@ -130,7 +131,7 @@ def _inject_events(session: Session, exercise: Exercise, index: EvidenceIndex
                        "due_at": inject.due_at.isoformat(), "released_at": _iso(inject.released_at),
                        "release_mode": inject.release_mode, "released_by": inject.released_by,
                        "delay_seconds": delay_seconds(inject),
-                       "late_seconds": reliability.late_seconds(inject),
+                       "late_seconds": lateness.late_seconds(inject),
                        "audience": spec["audience"]})
     return events
 

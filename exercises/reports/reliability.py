@@ -2,8 +2,9 @@
 
 An outage is a stretch when no scheduler held the lease (read from the scheduler's takeover
 records: from the previous leader's last renewal to the new leader's takeover). A late
-release is an inject released on schedule more than :data:`LATE_AFTER_SECONDS` hub seconds
-after it was due (a scheduler outage, a crash mid-release, an overloaded database).
+release is an inject released on schedule more than ``LATE_AFTER_SECONDS`` hub seconds
+after it was due (:mod:`exercises.runs.lateness`): a scheduler outage, a crash mid-release,
+an overloaded database.
 """
 
 from __future__ import annotations
@@ -16,28 +17,9 @@ from sqlalchemy.orm import Session
 
 from accord.db import utcnow
 from accord.models.scheduling import SchedulerTakeover
-from exercises.models import Exercise, ExerciseInject
+from exercises.models import Exercise
+from exercises.runs.lateness import LATE_AFTER_SECONDS, late_seconds
 from exercises.scenarios.durations import human
-
-LATE_AFTER_SECONDS = 1.0
-
-
-def late_seconds(inject: ExerciseInject) -> float:
-    """How much later than due an inject was released (0 when on time or not released)."""
-    if inject.released_at is None or inject.release_mode != "schedule":
-        return 0.0
-    late = (inject.released_at - inject.due_at).total_seconds()
-    return round(late, 3) if late > LATE_AFTER_SECONDS else 0.0
-
-
-def late_text(inject: ExerciseInject, speed: float = 1.0) -> str | None:
-    """What players read: ``released 4 min late`` (scenario time), or None when on time."""
-    late = late_seconds(inject) * speed
-    if not late:
-        return None
-    if late >= 60:
-        return f"released {round(late / 60)} min late"
-    return f"released {round(late)} s late"
 
 
 def outages(session: Session, exercise: Exercise) -> list[dict[str, Any]]:
