@@ -22,6 +22,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.clock import ManualClock
 from accord.db import utcnow
 from accord.models.audit import AuditEvent
 from accord.models.scheduling import SchedulerTakeover
@@ -35,7 +36,7 @@ from exercises.models import (
     InjectState,
 )
 from exercises.reports import data as report_data
-from exercises.runs import job_sync, planning
+from exercises.runs import job_functions, job_sync, planning
 from exercises.scenarios import library, scenario_format
 from tests.conftest import TEST_SECRET
 from tests.exercises.conftest import PLACEHOLDERS, World
@@ -266,3 +267,19 @@ def test_a_scheduler_killed_mid_release_loses_and_repeats_nothing(
         assert len(outages) == 1 and outages[0]["seconds"] > 1
         late = {row["inject"] for row in report["reliability"]["late_releases"]}
         assert "INJ-A" in late
+
+
+def test_the_worker_releases_an_overdue_inject_whose_job_was_used_up(
+        app: Flask, bound_app: Flask, session: Session, world: World,
+        clock: ManualClock) -> None:
+    run = _schedule(session, world, "http://127.0.0.1:9/unused")
+    assert job_functions.recover_overdue(session) == []  # nothing due yet
+    clock.advance(seconds=4 + 10)  # INJ-A due 10 s ago: within the grace, its job may still run
+    assert job_functions.recover_overdue(session) == []
+    clock.advance(seconds=11)  # INJ-A 21 s and INJ-B (T+10 min = 5 s) 16 s overdue
+    assert job_functions.recover_overdue(session) == ["Crash rehearsal/INJ-A",
+                                                      "Crash rehearsal/INJ-B"]
+    session.commit()
+    inject = _run(session, run.id).injects[0]
+    assert inject.state == InjectState.RELEASED and inject.release_mode == "schedule"
+    assert job_functions.recover_overdue(session) == []  # released once, never again
