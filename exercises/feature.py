@@ -7,7 +7,7 @@ from accord.models.users import Role
 from exercises.api import bp as api_bp
 from exercises.cli import exercise_group
 from exercises.demo import seed_demo_exercise
-from exercises.runs.job_sync import resync_active
+from exercises.runs.job_sync import ensure_worker, resync_active
 from exercises.web import dashboard, exercise_pages, scenario_pages, schedule_pages
 from exercises.web.formatting import signed_duration
 
@@ -24,5 +24,5 @@ FEATURE = Feature(
     dashboard_panels=(dashboard.PANEL,),
     demo_seeders=(seed_demo_exercise,),
     template_filters=(("signed_duration", signed_duration),),
-    on_lead=(resync_active,),
+    on_lead=(resync_active, ensure_worker),
 )

@@ -200,6 +200,9 @@ class ExerciseDelivery(Base):
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="delivered")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Webhooks are an outbox: queued with the release, sent by the scheduler's worker job.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class ExerciseResponse(Base):
@@ -296,7 +299,8 @@ class ObjectiveRating(Base):
 
 
 class ImprovementAction(Base):
-    """One row of the improvement plan, maintained by coordinators after the exercise."""
+    """One row of the improvement plan (HSEEP AAR/IP: capability, observation, recommendation,
+    corrective action, owner, start and completion dates), kept by coordinators."""
 
     __tablename__ = "exercise_improvements"
 
@@ -305,7 +309,11 @@ class ImprovementAction(Base):
         ForeignKey("exercises.id", ondelete="CASCADE"), index=True
     )
     action: Mapped[str] = mapped_column(Text)
+    capability: Mapped[str] = mapped_column(String(200), default="")
+    observation: Mapped[str] = mapped_column(Text, default="")
+    recommendation: Mapped[str] = mapped_column(Text, default="")
     owner_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
+    start_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[ImprovementStatus] = mapped_column(
         _enum(ImprovementStatus), default=ImprovementStatus.OPEN

@@ -89,10 +89,13 @@ def add_improvement(ref: str) -> ResponseReturnValue:
     run = exercise(ref)
     access.require_control(run, caller().user)
     data = body()
-    item = aftercare.add_improvement(session(), run, text_field(data, "action", required=True),
-                                     text_field(data, "owner_team", required=True),
-                                     text_field(data, "due_date", required=True),
-                                     text_field(data, "objective") or None, caller().user)
+    item = aftercare.add_improvement(
+        session(), run, text_field(data, "action", required=True),
+        text_field(data, "owner_team", required=True), text_field(data, "due_date", required=True),
+        text_field(data, "objective") or None, caller().user,
+        capability=text_field(data, "capability"), observation=text_field(data, "observation"),
+        recommendation=text_field(data, "recommendation"),
+        start_date=text_field(data, "start_date") or None)
     session().commit()
     return jsonify(aftercare.improvement_view(item)), 201
 

@@ -122,15 +122,24 @@ def improvement_group() -> None:
 @click.option("--owner", "owner_team", required=True, help="Owner team.")
 @click.option("--due", "due_date", required=True, help="Due date, YYYY-MM-DD.")
 @click.option("--objective", default=None)
+@click.option("--capability", default="", help="The core capability (HSEEP).")
+@click.option("--observation", default="", help="The issue or area for improvement.")
+@click.option("--recommendation", default="")
+@click.option("--start", "start_date", default=None, help="Start date, YYYY-MM-DD.")
 @as_option
 @json_option
 @app_command
 def improvement_add(ref: str, action: str, owner_team: str, due_date: str,
-                    objective: str | None, as_user: str | None, as_json: bool) -> None:
+                    objective: str | None, capability: str, observation: str,
+                    recommendation: str, start_date: str | None, as_user: str | None,
+                    as_json: bool) -> None:
+    """Add an improvement plan row (HSEEP AAR/IP)."""
     with unit_of_work() as session:
         run = access.load(session, ref)
         data = aftercare.improvement_view(aftercare.add_improvement(
-            session, run, action, owner_team, due_date, objective, actor(session, as_user)))
+            session, run, action, owner_team, due_date, objective, actor(session, as_user),
+            capability=capability, observation=observation, recommendation=recommendation,
+            start_date=start_date))
     emit(as_json, data, f"Added improvement action {data['id']}")
 
 

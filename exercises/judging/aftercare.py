@@ -1,8 +1,10 @@
 """After-action material: observations and lessons, objective ratings, the improvement plan.
 
 Evaluators write observations and rate each objective per team on the scenario's rating
-scale; coordinators keep the improvement plan (action, owner team, due date, status) after
-the exercise, as HSEEP's AAR/IP asks.
+scale; coordinators keep the improvement plan after the exercise in the columns of HSEEP's
+AAR/IP: capability, observation (the issue or area for improvement), recommendation,
+corrective action, owner (primary responsible organisation), start date, completion (due)
+date and status.
 """
 
 from __future__ import annotations
@@ -99,25 +101,41 @@ def _status(text: str) -> ImprovementStatus:
         raise BadRequest(f"status: {text!r} is not one of {names}") from None
 
 
-def _due(text: str | date) -> date:
+def _due(text: str | date, field: str = "due_date") -> date:
     if isinstance(text, date):
         return text
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise BadRequest(f"due_date: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise BadRequest(f"{field}: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _dates_in_order(item: ImprovementAction) -> None:
+    if item.start_date is not None and item.start_date > item.due_date:
+        raise BadRequest("start_date: must not be after the due (completion) date")
+
+
+PLAN_TEXTS = ("capability", "observation", "recommendation")
 
 
 def add_improvement(session: Session, exercise: Exercise, action: str, owner_team: str,
                     due_date: str | date, objective: str | None = None,
-                    actor: User | None = None) -> ImprovementAction:
-    """Add a corrective action to the improvement plan."""
+                    actor: User | None = None, *, capability: str = "", observation: str = "",
+                    recommendation: str = "", start_date: str | date | None = None
+                    ) -> ImprovementAction:
+    """Add a row to the improvement plan (HSEEP AAR/IP columns, see the module docstring)."""
     if not action.strip():
         raise BadRequest("action: describe the corrective action")
+    if len(capability.strip()) > 200:
+        raise BadRequest("capability: at most 200 characters")
     team = lookup.team(session, owner_team)
     item = ImprovementAction(exercise_id=exercise.id, action=action.strip(), owner_team=team,
                              owner_team_id=team.id, due_date=_due(due_date),
+                             start_date=_due(start_date, "start_date") if start_date else None,
+                             capability=capability.strip(), observation=observation.strip(),
+                             recommendation=recommendation.strip(),
                              objective=_objective(exercise, objective), updated_by=_author(actor))
+    _dates_in_order(item)
     session.add(item)
     session.flush()
     audit.record(session, "exercise.improvement.add", actor=actor, target_type="exercise",
@@ -134,7 +152,8 @@ def update_improvement(session: Session, exercise: Exercise, ref: str,
         item = None
     if item is None or item.exercise_id != exercise.id:
         raise NotFound(f"exercise {exercise.name!r} has no improvement action {ref!r}")
-    unknown = set(changes) - {"status", "due_date", "owner_team", "action", "objective"}
+    unknown = set(changes) - {"status", "due_date", "start_date", "owner_team", "action",
+                              "objective", *PLAN_TEXTS}
     if unknown:
         raise BadRequest(f"{sorted(unknown)[0]}: cannot be changed")
     if "status" in changes:
@@ -150,6 +169,13 @@ def update_improvement(session: Session, exercise: Exercise, ref: str,
         item.action = str(changes["action"]).strip()
     if "objective" in changes:
         item.objective = _objective(exercise, changes["objective"])
+    if "start_date" in changes:
+        item.start_date = (_due(changes["start_date"], "start_date") if changes["start_date"]
+                           else None)
+    for key in PLAN_TEXTS:
+        if key in changes:
+            setattr(item, key, str(changes[key] or "").strip())
+    _dates_in_order(item)
     item.updated_by = _author(actor)
     session.flush()
     audit.record(session, "exercise.improvement.update", actor=actor, target_type="exercise",
@@ -159,9 +185,13 @@ def update_improvement(session: Session, exercise: Exercise, ref: str,
 
 
 def improvement_view(item: ImprovementAction) -> dict[str, Any]:
-    return {"id": str(item.id), "action": item.action, "owner_team": item.owner_team.name,
+    """One improvement plan row in HSEEP AAR/IP order."""
+    return {"id": str(item.id), "capability": item.capability, "objective": item.objective,
+            "observation": item.observation, "recommendation": item.recommendation,
+            "action": item.action, "owner_team": item.owner_team.name,
+            "start_date": item.start_date.isoformat() if item.start_date else None,
             "due_date": item.due_date.isoformat(), "status": item.status.value,
-            "objective": item.objective, "updated_by": item.updated_by}
+            "updated_by": item.updated_by}
 
 
 def notes(session: Session, exercise: Exercise) -> list[ExerciseNote]:

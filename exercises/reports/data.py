@@ -1,8 +1,10 @@
 """The after-action report as data (HSEEP AAR/IP structure); renderers format this dict.
 
 Sections: overview, objectives with per-team scores and ratings, a merged timeline (injects
-planned, due and actual; control actions; acknowledgements, responses, decisions; STIX
-evidence), per-team metrics, expectations with verdicts and overrides, evaluator observations,
+planned, due and actual; control actions with who and when; acknowledgements, responses,
+decisions; STIX evidence) with each moment in hub UTC, scenario time (``T+hh:mm`` from STARTEX,
+pauses excluded) and every team's local time, reliability (scheduler outages, late releases),
+per-team metrics, expectations with verdicts and overrides, evaluator observations,
 lessons learned and the improvement plan. Durations are given in hub seconds and, for
 rehearsals, in scenario seconds (hub seconds times the speed factor).
 """
@@ -10,6 +12,7 @@ rehearsals, in scenario seconds (hub seconds times the speed factor).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from statistics import mean, median
 from typing import Any
@@ -30,6 +33,9 @@ from exercises.models import (
     StaffRole,
     Verdict,
 )
+from exercises.reports import reliability
+from exercises.reports.scenario_time import scenario_clock
+from exercises.runs import lateness
 from exercises.runs.planning import inject_spec, local_iso
 
 REPORT_FORMAT = "accord-aar/1"
@@ -110,10 +116,12 @@ def _objectives(session: Session, exercise: Exercise, results: list[ExpectationR
     return objectives
 
 
-def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> list[dict[str, Any]]:
-    names = {t.team_id: t.team.name for t in exercise.teams}
-    keys = {inject.id: inject.key for inject in exercise.injects}
-    events: list[dict[str, Any]] = []
+EventSource = Callable[[Session, Exercise, EvidenceIndex], list[dict[str, Any]]]
+
+
+def _inject_events(session: Session, exercise: Exercise, index: EvidenceIndex
+                   ) -> list[dict[str, Any]]:
+    events = []
     for inject in exercise.injects:
         spec = inject_spec(exercise, inject.key)
         at = inject.released_at or inject.due_at
@@ -121,30 +129,73 @@ def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> lis
                        "inject": inject.key, "title": spec["title"],
                        "state": inject.state.value, "planned_at": inject.planned_at.isoformat(),
                        "due_at": inject.due_at.isoformat(), "released_at": _iso(inject.released_at),
-                       "release_mode": inject.release_mode, "delay_seconds": delay_seconds(inject),
+                       "release_mode": inject.release_mode, "released_by": inject.released_by,
+                       "delay_seconds": delay_seconds(inject),
+                       "late_seconds": lateness.late_seconds(inject),
                        "audience": spec["audience"]})
-    for response in session.scalars(select(ExerciseResponse).where(
-            ExerciseResponse.exercise_id == exercise.id)):
-        events.append({"at": response.created_at.isoformat(), "kind": response.kind,
-                       "team": names.get(response.team_id), "inject": keys.get(response.inject_id),
-                       "author": response.author, "action": response.action_key,
-                       "text": response.text, "decision": response.decision})
-    for team_id, records in index.stix.items():
-        for record in records:
-            events.append({"at": record.date_added.isoformat(), "kind": "stix",
-                           "team": names.get(team_id, "EXCON"), "stix_id": record.stix_id,
-                           "stix_type": record.stix_type, "revoked": record.revoked,
-                           "new_version": record.is_new_version,
-                           "exercise_marked": record.marked})
+    return events
+
+
+def _response_events(session: Session, exercise: Exercise, index: EvidenceIndex
+                     ) -> list[dict[str, Any]]:
+    names = {t.team_id: t.team.name for t in exercise.teams}
+    keys = {inject.id: inject.key for inject in exercise.injects}
+    return [{"at": response.created_at.isoformat(), "kind": response.kind,
+             "team": names.get(response.team_id), "inject": keys.get(response.inject_id),
+             "author": response.author, "action": response.action_key,
+             "text": response.text, "decision": response.decision}
+            for response in session.scalars(select(ExerciseResponse).where(
+                ExerciseResponse.exercise_id == exercise.id))]
+
+
+def _stix_events(session: Session, exercise: Exercise, index: EvidenceIndex
+                 ) -> list[dict[str, Any]]:
+    names = {t.team_id: t.team.name for t in exercise.teams}
+    return [{"at": record.date_added.isoformat(), "kind": "stix",
+             "team": names.get(team_id, "EXCON"), "stix_id": record.stix_id,
+             "stix_type": record.stix_type, "revoked": record.revoked,
+             "new_version": record.is_new_version, "exercise_marked": record.marked}
+            for team_id, records in index.stix.items() for record in records]
+
+
+def _control_events(session: Session, exercise: Exercise, index: EvidenceIndex
+                    ) -> list[dict[str, Any]]:
+    """EXCON's actions with who and when; a hand release ("Release now") is one of them."""
+    events = []
     for audited in session.scalars(select(AuditEvent).where(
             AuditEvent.target_type == "exercise", AuditEvent.target_id == str(exercise.id),
-            AuditEvent.action.in_(CONTROL_ACTIONS))):
+            AuditEvent.action.in_((*CONTROL_ACTIONS, "exercise.inject.release")))):
+        details = audited.details or {}
+        if audited.action == "exercise.inject.release":
+            if details.get("mode") != "manual":
+                continue
+            action = "release_now"
+        else:
+            action = audited.action.removeprefix("exercise.").removeprefix("inject.")
         events.append({"at": audited.occurred_at.isoformat(), "kind": "control",
-                       "team": None, "action": audited.action.removeprefix("exercise."),
-                       "actor": audited.actor_name, "inject": audited.details.get("inject")})
+                       "team": None, "action": action, "actor": audited.actor_name,
+                       "inject": details.get("inject")})
+    return events
+
+
+# Where timeline events come from. Another part of the exercises package that records play
+# (e.g. team-to-team messages) adds its source here: a function returning events with at
+# least "at" (hub UTC, ISO 8601), "kind" and "team"; the report adds the clocks.
+EVENT_SOURCES: tuple[EventSource, ...] = (_inject_events, _response_events, _stix_events,
+                                          _control_events)
+
+
+def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> list[dict[str, Any]]:
+    events = [event for source in EVENT_SOURCES for event in source(session, exercise, index)]
     events.sort(key=lambda e: (e["at"], e["kind"] != "inject"))
+    scenario = scenario_clock(session, exercise)
+    zones = [(t.team.name, t.team.timezone) for t in exercise.teams]
     for event in events:
-        event["elapsed_seconds"] = _elapsed(exercise, datetime.fromisoformat(event["at"]))
+        moment = datetime.fromisoformat(event["at"])
+        event["elapsed_seconds"] = _elapsed(exercise, moment)
+        event["scenario_seconds"] = scenario.seconds(moment)
+        event["scenario_time"] = scenario.label(moment)
+        event["local"] = {name: local_iso(moment, zone) for name, zone in zones}
     return events
 
 
@@ -221,6 +272,7 @@ def build(session: Session, exercise: Exercise) -> dict[str, Any]:
         "overview": _overview(exercise, results),
         "objectives": _objectives(session, exercise, results),
         "timeline": _timeline(session, exercise, index),
+        "reliability": reliability.section(session, exercise),
         "metrics": _metrics(session, exercise, results, index),
         "expectations": expectation_views,
         "overrides": [view for view in expectation_views if view["override_reason"]],

@@ -11,7 +11,7 @@ from typing import Any
 
 from exercises.marking import EXERCISE_STATEMENT
 from exercises.reports.chart import timing_chart
-from exercises.scenarios.durations import clock, human
+from exercises.scenarios.durations import human
 
 
 def cell(value: Any) -> str:
@@ -76,6 +76,8 @@ def _event_text(event: dict[str, Any]) -> str:
         if event["released_at"]:
             text += (f", planned {event['planned_at']}, due {event['due_at']}, released "
                      f"{event['release_mode']} (delay {human(event['delay_seconds'])})")
+            if event.get("late_seconds"):
+                text += f", late by {human(event['late_seconds'])}"
         return text
     if kind == "stix":
         what = "revoked" if event["revoked"] else "new version of" if event["new_version"] \
@@ -83,18 +85,46 @@ def _event_text(event: dict[str, Any]) -> str:
         unmarked = "" if event["exercise_marked"] else " (not marked as exercise data)"
         return f"STIX {what} {event['stix_type']} {event['stix_id']}{unmarked}"
     if kind == "control":
-        return f"EXCON {event['action']}" + (f" {event['inject']}" if event["inject"] else "") \
+        return f"EXCON {event['action'].replace('_', ' ')}" + (
+            f" {event['inject']}" if event["inject"] else "") \
             + f" by {event['actor'] or 'scheduler'}"
+    if "text" not in event:  # from a timeline source this renderer does not know
+        return f"{kind.capitalize()}" + (f" by {event['author']}" if event.get("author") else "")
     detail = event["decision"] or event["text"] or ""
     return f"{kind.capitalize()} to {event['inject']} by {event['author']}" + (
         f": {detail}" if detail else "")
 
 
+def _local(value: str | None) -> str | None:
+    """``2026-12-03T17:05:09+07:00`` as ``12-03 17:05:09``."""
+    return f"{value[5:10]} {value[11:19]}" if value else None
+
+
 def _timeline(report: dict[str, Any]) -> list[str]:
-    lines = ["## Timeline", ""]
-    return lines + _table(["Time (UTC)", "Clock", "Team", "Event"], [
-        [event["at"], clock(event["elapsed_seconds"]), event["team"], _event_text(event)]
-        for event in report["timeline"]])
+    lines = ["## Timeline", "",
+             "Scenario time counts from STARTEX with pauses left out"
+             + (f" and hub time multiplied by {report['exercise']['speed']:g}"
+                if report["exercise"]["rehearsal"] else "") + ".", ""]
+    teams = [(t["team"], t["timezone"]) for t in report["overview"]["teams"]]
+    return lines + _table(
+        ["Scenario", "Hub (UTC)", *[f"{name} ({zone})" for name, zone in teams], "Team",
+         "Event"], [
+            [event["scenario_time"], event["at"][:19].replace("T", " "),
+             *[_local(event["local"].get(name)) for name, _ in teams], event["team"],
+             _event_text(event)] for event in report["timeline"]])
+
+
+def _reliability(report: dict[str, Any]) -> list[str]:
+    section = report["reliability"]
+    lines = ["## Hub reliability", "", "### Scheduler outages", ""]
+    lines += _table(["From (UTC)", "To (UTC)", "Length", "Scheduler before", "Taken over by"], [
+        [o["from"], o["to"], o["duration"], o["previous_scheduler"], o["scheduler"]]
+        for o in section["outages"]])
+    lines += ["### Late releases", ""]
+    lines += _table(["Inject", "Due (UTC)", "Released (UTC)", "Late (hub)", "Late (scenario)"], [
+        [r["inject"], r["due_at"], r["released_at"], human(r["late_seconds"]),
+         human(r["late_scenario_seconds"])] for r in section["late_releases"]])
+    return lines
 
 
 def _metrics(report: dict[str, Any]) -> list[str]:
@@ -104,12 +134,13 @@ def _metrics(report: dict[str, Any]) -> list[str]:
         lines += [f"Times are hub time; multiply by {speed:g} for scenario time "
                   "(the chart already does).", ""]
     lines += _table(["Team", "Injects", "Acknowledged", "Mean time to acknowledge",
-                     "Time to first share", "STIX objects", "Responses", "Met", "Late",
-                     "Missed", "Pending"], [[
+                     "Time to first share", "STIX objects", "Responses", "Met",
+                     "Partially met", "Late", "Missed", "Not met", "Pending"], [[
         m["team"], m["injects_received"], m["acknowledged"],
         human(m["time_to_acknowledge"]["mean_seconds"]), human(m["time_to_first_share_seconds"]),
-        m["stix_objects"], m["responses"], m["expectations"]["met"], m["expectations"]["late"],
-        m["expectations"]["missed"], m["expectations"]["pending"],
+        m["stix_objects"], m["responses"], m["expectations"]["met"],
+        m["expectations"]["partially_met"], m["expectations"]["late"],
+        m["expectations"]["missed"], m["expectations"]["not_met"], m["expectations"]["pending"],
     ] for m in report["metrics"]])
     return [*lines, timing_chart(report["metrics"]), ""]
 
@@ -148,12 +179,15 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += _overview(report)
     lines += _objectives(report)
     lines += _timeline(report)
+    lines += _reliability(report)
     lines += _metrics(report)
     lines += _expectations(report)
     lines += _notes("Evaluator observations", report["observations"])
     lines += _notes("Lessons learned", report["lessons"])
     lines += ["## Improvement plan", ""]
-    lines += _table(["Action", "Owner team", "Due", "Status", "Objective"], [[
-        i["action"], i["owner_team"], i["due_date"], i["status"], i["objective"]]
+    lines += _table(["Capability", "Objective", "Observation", "Recommendation",
+                     "Corrective action", "Owner", "Start", "Due", "Status"], [[
+        i["capability"], i["objective"], i["observation"], i["recommendation"], i["action"],
+        i["owner_team"], i["start_date"], i["due_date"], i["status"]]
         for i in report["improvement_plan"]])
     return "\n".join(lines)

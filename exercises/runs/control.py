@@ -56,18 +56,24 @@ def pause(session: Session, exercise: Exercise, actor: User | None = None) -> Ex
     _require_state(exercise, ExerciseState.RUNNING, doing="pause")
     exercise.state = ExerciseState.PAUSED
     exercise.paused_at = utcnow()
-    _record(session, exercise, "pause", actor)
+    _record(session, exercise, "pause", actor, paused_at=exercise.paused_at.isoformat())
     return exercise
 
 
 def _shift_deadlines(session: Session, exercise: Exercise, paused_at: datetime,
                      resumed_at: datetime) -> None:
     """Open deadlines stop with the clock: they move by the part of the pause they lived
-    through (all of it, or the time since their inject was released during the pause)."""
+    through (all of it, or the time since their inject was released during the pause).
+
+    An action already met (or done late) keeps its deadline: the evidence is looked up now,
+    so the outcome never depends on whether someone pressed Evaluate before resuming.
+    """
     released = {inject.id: inject.released_at for inject in exercise.injects}
+    evaluation.evaluate(session, exercise, now=paused_at)
     open_results = session.scalars(select(ExpectationResult).where(
         ExpectationResult.exercise_id == exercise.id, ExpectationResult.deadline_at > paused_at,
-        ExpectationResult.evidence_at.is_(None)))
+        ExpectationResult.evidence_at.is_(None),
+        ExpectationResult.judged_verdict.is_(None)))
     for result in open_results:
         since = max(paused_at, released.get(result.inject_id) or paused_at)
         result.deadline_at = result.deadline_at + (resumed_at - since)
@@ -87,7 +93,8 @@ def resume(session: Session, exercise: Exercise, actor: User | None = None) -> E
     exercise.paused_seconds += delta.total_seconds()
     exercise.paused_at = None
     exercise.state = ExerciseState.RUNNING
-    _record(session, exercise, "resume", actor, paused_seconds=round(delta.total_seconds(), 3))
+    _record(session, exercise, "resume", actor, paused_seconds=round(delta.total_seconds(), 3),
+            resumed_at=now.isoformat())
     return exercise
 
 
@@ -143,7 +150,8 @@ def cancel(session: Session, exercise: Exercise, actor: User | None = None,
     exercise.state = ExerciseState.CANCELLED
     exercise.ended_at = utcnow()
     _close_injects(exercise)
-    _record(session, exercise, "cancel", actor, reason=reason)
+    _record(session, exercise, "cancel", actor, reason=reason,
+            ended_at=exercise.ended_at.isoformat())
     return exercise
 
 
@@ -158,5 +166,5 @@ def complete(session: Session, exercise: Exercise, actor: User | None = None) ->
     exercise.ended_at = now
     _close_injects(exercise)
     verdicts = evaluation.evaluate(session, exercise, final=True)
-    _record(session, exercise, "complete", actor, verdicts=verdicts)
+    _record(session, exercise, "complete", actor, verdicts=verdicts, ended_at=now.isoformat())
     return exercise

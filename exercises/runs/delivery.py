@@ -3,8 +3,9 @@
 A release happens once: the inject row moves from pending to released in one conditional
 UPDATE, so a scheduled job and a coordinator's "release now" racing each other cannot both
 deliver. Everything a release writes (deliveries, published objects, expectation rows, audit)
-commits together or not at all; only webhook calls leave the hub, and their outcome is recorded
-on the delivery row rather than failing the release.
+commits together or not at all. Webhooks are only queued here (an outbox row in the same
+commit) and sent by the scheduler's worker with retries (:mod:`exercises.runs.webhooks`), so a
+release never waits on a partner's server and a rolled-back release sends nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import requests
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from accord.errors import Conflict
 from accord.models.collections import Collection
 from accord.models.users import User
 from accord.tlp import Tlp
-from exercises.marking import EXERCISE_STATEMENT, prepare
+from exercises.marking import prepare
 from exercises.models import (
     Exercise,
     ExerciseDelivery,
@@ -34,11 +34,10 @@ from exercises.models import (
     InjectState,
     Verdict,
 )
-from exercises.runs import publish
+from exercises.runs import publish, webhooks
 from exercises.runs.planning import audience, inject_spec, scaled
 
 log = logging.getLogger("accord.exercises")
-WEBHOOK_TIMEOUT = 5.0
 
 
 def begin(exercise: Exercise, now: datetime) -> None:
@@ -69,24 +68,6 @@ def _publish(session: Session, exercise: Exercise, spec: dict[str, Any],
         outcome = publish.publish_objects(session, collection, exercise.owner_team, objects, actor)
         published["collections"].append({"id": str(collection.id), **outcome})
     return published
-
-
-def _webhook(team: ExerciseTeam, exercise: Exercise, spec: dict[str, Any], now: datetime
-             ) -> tuple[str, dict[str, Any]]:
-    payload = {
-        "banner": EXERCISE_STATEMENT,
-        "exercise": {"id": str(exercise.id), "name": exercise.name},
-        "team": team.team.name,
-        "inject": {"id": spec["id"], "title": spec["title"], "from": spec["from"],
-                   "body": spec["body"], "released_at": now.isoformat()},
-    }
-    try:
-        response = requests.post(str(team.webhook_url), json=payload, timeout=WEBHOOK_TIMEOUT)
-    except requests.RequestException as exc:
-        log.warning("exercise webhook to %s failed: %s", team.webhook_url, exc)
-        return "failed", {"url": team.webhook_url, "error": str(exc)}
-    status = "delivered" if response.ok else "failed"
-    return status, {"url": team.webhook_url, "http_status": response.status_code}
 
 
 def _expectations(session: Session, exercise: Exercise, inject: ExerciseInject,
@@ -135,11 +116,8 @@ def release(session: Session, exercise: Exercise, inject: ExerciseInject, mode: 
                                          detail={"objects": details["taxii"]["objects"]}))
     if "webhook" in spec["channels"]:
         for team in teams:
-            if team.webhook_url:
-                status, detail = _webhook(team, exercise, spec, now)
-                session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
-                                             channel="webhook", delivered_at=now, status=status,
-                                             detail=detail))
+            if team.webhook_url:  # sent later by the scheduler's worker (outbox)
+                webhooks.queue(session, exercise, inject, team, spec, now)
     details["expectations"] = _expectations(session, exercise, inject, spec, teams, now)
     audit.record(session, "exercise.inject.release", actor=actor, team=exercise.owner_team,
                  target_type="exercise", target_id=exercise.id, details=details)

@@ -13,16 +13,20 @@ import logging
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.db import job_session, utcnow
+from accord.db import database, job_session, utcnow
 from accord.errors import Conflict
 from accord.scheduler.jobs import job_app
 from exercises.models import Exercise, ExerciseInject, ExerciseState, InjectState
-from exercises.runs import control, delivery, job_sync
+from exercises.runs import control, delivery, job_sync, webhooks
 
 log = logging.getLogger("accord.exercises")
 EARLY_TOLERANCE = timedelta(seconds=1)
+# An inject this far past its due time with no release is recovered by the worker's sweep
+# (its own job was used up by a failed or crashed release); the job normally wins by far.
+RECOVERY_GRACE = timedelta(seconds=15)
 
 
 def _release(session: Session, exercise: Exercise, inject: ExerciseInject) -> None:
@@ -77,3 +81,33 @@ def close_exercise(exercise_id: str) -> None:
                 _release(session, exercise, inject)
         control.complete(session, exercise)
         log.info("exercise %s completed", exercise.name)
+
+
+def recover_overdue(session: Session, grace: timedelta = RECOVERY_GRACE) -> list[str]:
+    """Release every due, unreleased, unheld inject of a live run whose job never did it.
+
+    The second line of defence after the leader's re-sync (``job_sync.resync_active``): a
+    release that failed with an error (not a crash) used up its one-shot job without a change
+    of leader. Returns ``EXERCISE/INJECT`` of what it released.
+    """
+    now = utcnow()
+    released: list[str] = []
+    overdue = session.scalars(
+        select(ExerciseInject).join(Exercise)
+        .where(Exercise.state.in_(job_sync.ACTIVE), ExerciseInject.state == InjectState.PENDING,
+               ExerciseInject.held.is_(False), ExerciseInject.due_at <= now - grace)
+        .order_by(ExerciseInject.due_at))
+    for inject in list(overdue):
+        _release(session, inject.exercise, inject)
+        released.append(f"{inject.exercise.name}/{inject.key}")
+    return released
+
+
+def run_worker() -> None:
+    """The exercises worker, every few seconds: recover lost releases, then send webhooks."""
+    app = job_app()
+    with job_session(app) as session:
+        for name in recover_overdue(session):
+            log.warning("exercise inject %s recovered: its scheduled release never happened",
+                        name)
+    webhooks.deliver_due(database(app).sessionmaker)

@@ -25,6 +25,8 @@ from exercises.models import Exercise, ExerciseState, InjectState
 
 ACTIVE = (ExerciseState.SCHEDULED, ExerciseState.RUNNING)
 JOBS = "exercises.runs.job_functions"  # the module APScheduler imports the job functions from
+WORKER_JOB = "exercises:worker"
+WORKER_SECONDS = 5
 
 
 def job_prefix(exercise_id: uuid.UUID | str) -> str:
@@ -103,6 +105,13 @@ def resync_active(app: Flask) -> None:
             select(Exercise.id).where(Exercise.state.in_((*ACTIVE, ExerciseState.PAUSED)))))
     for exercise_id in ids:
         sync_engine_jobs(engine, exercise_id)
+
+
+def ensure_worker(app: Flask) -> None:
+    """Keep the exercises worker job (lost-release sweep, webhook outbox) in the job store."""
+    with job_store(database(app).engine) as scheduler:
+        scheduler.add_job(f"{JOBS}:run_worker", "interval", seconds=WORKER_SECONDS,
+                          id=WORKER_JOB, name=WORKER_JOB, replace_existing=True)
 
 
 def scheduled_jobs(app: Flask, exercise_id: uuid.UUID | str) -> dict[str, datetime | None]:

@@ -96,14 +96,14 @@ def scaled(exercise: Exercise, duration: str | timedelta | float) -> timedelta:
 
 
 def scenario_end_offset(document: dict[str, Any]) -> timedelta:
-    """When play ends: the scenario's duration, else the last inject plus its longest deadline."""
+    """When play ends (ENDEX): the scenario's ``duration`` exactly (validation keeps every
+    inject and deadline inside it), else the last inject plus its longest deadline."""
+    if document.get("duration"):
+        return parse_iso(document["duration"])
     ends = [parse_iso(inject["offset"]) + max(
         [parse_iso(a["deadline"]) for a in inject["expected_actions"]] or [timedelta(0)])
         for inject in document["injects"]]
-    end = max(ends or [timedelta(0)])
-    if document.get("duration"):
-        end = max(end, parse_iso(document["duration"]))
-    return end
+    return max(ends or [timedelta(0)])
 
 
 def _check_request(request: ScheduleRequest, document: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from exercises.models import (
     ExpectationResult,
     InjectState,
 )
+from exercises.runs import lateness
 from exercises.runs.planning import inject_spec, local_iso
 
 OPEN_FOR_PLAY = (ExerciseState.RUNNING, ExerciseState.PAUSED)
@@ -67,6 +68,8 @@ def inbox(session: Session, exercise: Exercise, team: ExerciseTeam) -> list[dict
             "body": spec["body"],
             "released_at": inject.released_at.isoformat() if inject.released_at else None,
             "released_at_local": local_iso(inject.released_at, tz),
+            "late": lateness.late_text(inject, exercise.speed),
+            "late_seconds": round(lateness.late_seconds(inject) * exercise.speed, 3),
             "timezone": tz,
             "stix_objects": len(spec["stix"]),
             "expected_actions": [{

@@ -44,6 +44,7 @@ class Checker:
     problems: list[Problem] = field(default_factory=list)
     objective_ids: set[str] = field(default_factory=set)
     team_ids: set[str] = field(default_factory=set)
+    inject_paths: dict[str, str] = field(default_factory=dict)  # inject id -> its path
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))

@@ -27,11 +27,25 @@ class DurationError(ValueError):
     """The text is not a duration in an accepted form."""
 
 
+YEARS_MONTHS = re.compile(r"^P(?:\d+(?:\.\d+)?[YMWD])*?\d+(?:\.\d+)?[YM]")
+
+
 def parse_iso(text: object) -> timedelta:
-    """An ISO 8601 duration such as ``PT1H15M``; raises :class:`DurationError`."""
+    """An ISO 8601 duration such as ``PT1H15M``; raises :class:`DurationError`.
+
+    Negative durations and years or months (``P1M`` is a month, ``PT1M`` a minute) get their
+    own messages, since both are easy slips that a generic "not a duration" would hide.
+    """
     if not isinstance(text, str):
         raise DurationError("not an ISO 8601 duration (write it as text, e.g. PT1H15M)")
-    match = ISO_DURATION.match(text.strip().upper())
+    value = text.strip().upper()
+    if value.startswith("-"):
+        raise DurationError("must not be negative: offsets count forward from STARTEX and "
+                            "deadlines from the inject's release")
+    if YEARS_MONTHS.match(value):
+        raise DurationError("years and months are not allowed (their length varies); write "
+                            "weeks or days (P30D), or minutes as PT1M (P1M is a month)")
+    match = ISO_DURATION.match(value)
     if match is None or not any(match.groupdict().values()) or text.strip().upper().endswith("T"):
         raise DurationError("not an ISO 8601 duration (e.g. PT15M, PT1H30M, P1DT2H)")
     parts = {key: float(value) if value else 0.0 for key, value in match.groupdict().items()}

@@ -9,7 +9,9 @@ from typing import Any
 import stix2
 from stix2.exceptions import STIXError
 
-from exercises.scenarios.checking import Checker, join
+from exercises.scenarios import references
+from exercises.scenarios.checking import SLUG, Checker, join
+from exercises.scenarios.durations import parse_iso
 
 CHANNELS = ("inbox", "taxii", "webhook")
 EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual")
@@ -47,6 +49,8 @@ def _audience(check: Checker, raw: Any, path: str, allowed: set[str] | None = No
             check.add(join(path, index), f"team {name!r} is not in the inject's audience")
         elif name not in result:
             result.append(name)
+    if allowed is None and result and set(result) == check.team_ids:
+        return "all"  # every team listed is everyone: one shared play collection, not briefings
     return result
 
 
@@ -102,6 +106,15 @@ def _match(check: Checker, raw: Any, path: str) -> dict[str, str]:
     return result
 
 
+def label(parent: str, field: str, raw: Any, index: int, seen: set[str]) -> str:
+    """``injects[GR-07]`` when the item has a usable, new id; ``injects[3]`` otherwise."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    text = str(ident).strip() if isinstance(ident, str | int) and not isinstance(ident, bool) \
+        else ""
+    key = text if SLUG.match(text) and text not in seen else str(index)
+    return f"{join(parent, field)}[{key}]"
+
+
 def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[str]
             ) -> dict[str, Any] | None:
     entry = check.mapping(raw, path)
@@ -123,11 +136,14 @@ def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[s
     evidence = check.text(entry, "evidence", path, required=True)
     if evidence and evidence not in EVIDENCE_KINDS:
         check.add(join(path, "evidence"), f"must be one of {', '.join(EVIDENCE_KINDS)}")
+    deadline = check.duration(entry, "deadline", path)
+    if deadline is not None and parse_iso(deadline).total_seconds() <= 0:
+        check.add(join(path, "deadline"), "must be longer than zero (the team needs some time)")
     action: dict[str, Any] = {
         "id": ident,
         "teams": _audience(check, entry.get("teams"), join(path, "teams"), audience),
         "text": check.text(entry, "text", path, required=True),
-        "deadline": check.duration(entry, "deadline", path),
+        "deadline": deadline,
         "objective": objective,
         "weight": weight,
         "evidence": evidence,
@@ -184,7 +200,8 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
     seen: set[str] = set()
     actions = [action for index, raw_action in enumerate(
         check.items(entry.get("expected_actions"), join(path, "expected_actions"), required=False))
-        if (action := _action(check, raw_action, join(join(path, "expected_actions"), index),
+        if (action := _action(check, raw_action,
+                              label(path, "expected_actions", raw_action, index, seen),
                               audience_set, seen))]
     return {
         "id": ident,
@@ -203,9 +220,19 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
 
 
 def check_injects(check: Checker, raw: Any) -> list[dict[str, Any]]:
-    """Validate the ``injects`` list; return the normalised injects."""
+    """Validate the ``injects`` list; return the normalised injects.
+
+    Paths name injects and actions by id (``injects[GR-07].expected_actions[A2]``), falling
+    back to the position for an item without a usable or with a repeated id.
+    """
     inject_ids: set[str] = set()
     stix_ids: set[str] = set()
-    injects = [inject for index, item in enumerate(check.items(raw, "injects"))
-               if (inject := _inject(check, item, join("injects", index), inject_ids, stix_ids))]
+    injects = []
+    for index, item in enumerate(check.items(raw, "injects")):
+        path = label("", "injects", item, index, inject_ids)
+        inject = _inject(check, item, path, inject_ids, stix_ids)
+        if inject is not None:
+            check.inject_paths[inject["id"]] = path
+            injects.append(inject)
+    references.check(check, injects)
     return injects

@@ -18,7 +18,7 @@ from accord import jsonbody
 from accord.tlp import Tlp
 from exercises.scenarios import injects, yamlload
 from exercises.scenarios.checking import Checker, Problem, ScenarioInvalid, join
-from exercises.scenarios.durations import parse_iso
+from exercises.scenarios.durations import parse_iso, to_iso
 
 FORMAT = "accord-exercise/1"
 DEFAULT_SCALE = [
@@ -159,10 +159,29 @@ def validate(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     document["teams"] = _teams(check, root.get("teams"))
     document["injects"] = injects.check_injects(check, root.get("injects"))
     if document["duration"] and document["injects"]:
-        last = max(parse_iso(i["offset"]) for i in document["injects"] if i.get("offset"))
-        if parse_iso(document["duration"]) < last:
-            check.add("duration", "is shorter than the offset of the last inject")
+        _end_of_play(check, document)
     return document, check.problems
+
+
+def _end_of_play(check: Checker, document: dict[str, Any]) -> None:
+    """``duration`` is when play ends (ENDEX): every inject and deadline must fit in it."""
+    end = parse_iso(document["duration"])
+    offsets = [parse_iso(i["offset"]) for i in document["injects"] if i.get("offset")]
+    if offsets and end < max(offsets):
+        check.add("duration", "is shorter than the offset of the last inject")
+        return
+    for inject in document["injects"]:
+        if not inject.get("offset"):
+            continue
+        path = check.inject_paths.get(inject["id"], "injects")
+        for action in inject["expected_actions"]:
+            if not action.get("deadline"):
+                continue
+            due = parse_iso(inject["offset"]) + parse_iso(action["deadline"])
+            if due > end:
+                check.add(f"{join(path, 'expected_actions')}[{action['id']}].deadline",
+                          f"ends at {to_iso(due)}, after the end of play (duration "
+                          f"{document['duration']}): shorten it or lengthen the duration")
 
 
 def parse(text: str, fmt: str = "yaml") -> dict[str, Any]:

@@ -23,12 +23,12 @@ def test_validate_and_import_scenarios(client: FlaskClient, world: World) -> Non
     bad = api(client, world, "coordinator", "POST", "/scenarios/validate", data=broken,
               content_type="application/yaml")
     assert bad.json == {"valid": False, "errors": [
-        {"path": "injects[0].expected_actions[0].deadline",
+        {"path": "injects[C-01].expected_actions[ack].deadline",
          "message": "not an ISO 8601 duration (e.g. PT15M, PT1H30M, P1DT2H)"}]}
     refused = api(client, world, "coordinator", "POST", "/scenarios", data=broken,
                   content_type="application/yaml")
     assert refused.status_code == 422
-    assert refused.json["errors"][0]["path"] == "injects[0].expected_actions[0].deadline"
+    assert refused.json["errors"][0]["path"] == "injects[C-01].expected_actions[ack].deadline"
     created = api(client, world, "coordinator", "POST", "/scenarios", data=text,
                   content_type="application/yaml")
     assert created.status_code == 201 and created.json["teams"] == ["landing", "transit", "mail"]

@@ -202,7 +202,7 @@ def test_harbour_lights_rehearsal(app: Flask, live_server: LiveServer, session: 
     assert {injects[k]["release_mode"] for k in injects if k != "INJ-06"} == {"schedule"}
     assert injects["INJ-07"]["due_at"] > injects["INJ-07"]["planned_at"]  # shifted by pause
     controls = [e["action"] for e in report["timeline"] if e["kind"] == "control"]
-    assert controls == ["pause", "resume", "complete"]
+    assert controls == ["pause", "resume", "release_now", "complete"]  # INJ-06 by hand
     stix = [e for e in report["timeline"] if e["kind"] == "stix"]
     assert [(e["team"], e["stix_type"], e["revoked"], e["new_version"]) for e in stix] == [
         ("Lotus CERT", "indicator", False, False), ("Baltic CERT", "indicator", False, False),

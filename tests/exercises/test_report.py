@@ -97,7 +97,7 @@ def test_report_fields(client: FlaskClient, session: Session, world: World) -> N
     assert kinds.count("acknowledge") == 2 and kinds.count("response") == 1
     assert kinds.count("decision") == 1 and kinds.count("stix") == 1
     assert [e["action"] for e in report["timeline"] if e["kind"] == "control"] == [
-        "pause", "resume", "complete"]
+        "release_now", "pause", "resume", "complete"]
     inject = report["timeline"][0]
     assert inject["release_mode"] == "manual" and inject["audience"] == "all"
     stix = next(e for e in report["timeline"] if e["kind"] == "stix")
@@ -150,7 +150,8 @@ def test_markdown_and_html_render_every_section_safely(client: FlaskClient, sess
         assert heading in text, heading
     assert "EXERCISE — NOT REAL" in text and "rehearsal at ×600" in text
     assert "(not marked as exercise data)" in text
-    assert "| Write a joint press protocol | Andes CERT | 2027-03-31 | in_progress | O1 |" in text
+    assert ("| — | O1 | — | — | Write a joint press protocol | Andes CERT | — | 2027-03-31 | "
+            "in_progress |") in text
     assert "&lt;script&gt;" in text and "<script>" not in text and "\\| now" in text
     assert "| Lotus CERT | 50% | met 4, missed 4 | S (Performed with some challenges) |" in text
     html = api(client, world, "coordinator", "GET", f"/{run.id}/report?format=html")

@@ -61,49 +61,49 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
      "objectives[1].id: duplicate objective id"),
     ("no injects", lambda d: d.update(injects=[]), "injects: must not be empty"),
     ("bad offset", lambda d: d["injects"][1].update(offset="10 minutes"),
-     "injects[1].offset: not an ISO 8601 duration"),
+     "injects[i1].offset: not an ISO 8601 duration"),
     ("months refused", lambda d: d["injects"][1].update(offset="P1M"),
-     "injects[1].offset: not an ISO 8601 duration"),
+     "injects[i1].offset: years and months are not allowed"),
     ("duplicate inject", lambda d: d["injects"][1].update(id="i0"),
      "injects[1].id: duplicate inject id 'i0'"),
     ("unknown audience", lambda d: d["injects"][1].update(audience=["a", "zz"]),
-     "injects[1].audience[1]: unknown team placeholder 'zz'"),
+     "injects[i1].audience[1]: unknown team placeholder 'zz'"),
     ("unknown channel", lambda d: d["injects"][1].update(channels=["inbox", "fax"]),
-     "injects[1].channels[1]: unknown channel 'fax'"),
+     "injects[i1].channels[1]: unknown channel 'fax'"),
     ("stix without taxii", lambda d: d["injects"][2].update(channels=["inbox"]),
-     "injects[2].channels: an inject with stix objects needs the 'taxii' channel"),
+     "injects[i2].channels: an inject with stix objects needs the 'taxii' channel"),
     ("bad pattern", lambda d: d["injects"][2]["stix"][0].update(pattern="[ipv4-addr:value = "),
-     "injects[2].stix[0]: not a valid STIX 2.1 object"),
+     "injects[i2].stix[0]: not a valid STIX 2.1 object"),
     ("id of other type", lambda d: d["injects"][2]["stix"][0].update(id=IND.replace(
-        "indicator", "malware")), "injects[2].stix[0].id: must be a STIX id 'indicator--<uuid>'"),
+        "indicator", "malware")), "injects[i2].stix[0].id: must be a STIX id 'indicator--<uuid>'"),
     ("hold not bool", lambda d: d["injects"][1].update(hold="maybe"),
-     "injects[1].hold: must be true or false"),
+     "injects[i1].hold: must be true or false"),
     ("deadline", lambda d: action(d).update(deadline="15 minutes"),
-     "injects[3].expected_actions[0].deadline: not an ISO 8601 duration"),
+     "injects[i3].expected_actions[e0].deadline: not an ISO 8601 duration"),
     ("missing deadline", lambda d: action(d).pop("deadline"),
-     "injects[3].expected_actions[0].deadline: is required"),
+     "injects[i3].expected_actions[e0].deadline: is required"),
     ("unknown objective", lambda d: action(d).update(objective="O9"),
-     "injects[3].expected_actions[0].objective: unknown objective 'O9'"),
+     "injects[i3].expected_actions[e0].objective: unknown objective 'O9'"),
     ("unknown evidence", lambda d: action(d).update(evidence="telepathy"),
-     "injects[3].expected_actions[0].evidence: must be one of acknowledge, response, stix"),
+     "injects[i3].expected_actions[e0].evidence: must be one of acknowledge, response, stix"),
     ("stix without match", lambda d: action(d).update(evidence="stix"),
-     "injects[3].expected_actions[0].match: must be a mapping"),
+     "injects[i3].expected_actions[e0].match: must be a mapping"),
     ("sighting without target", lambda d: action(d).update(
         evidence="stix", match={"object": "sighting"}),
-     "injects[3].expected_actions[0].match: a sighting match needs 'sighting_of'"),
+     "injects[i3].expected_actions[e0].match: a sighting match needs 'sighting_of'"),
     ("unknown match object", lambda d: action(d).update(
         evidence="stix", match={"object": "malware", "pattern": "x"}),
-     "injects[3].expected_actions[0].match.object: must be one of indicator, sighting"),
+     "injects[i3].expected_actions[e0].match.object: must be one of indicator, sighting"),
     ("negative weight", lambda d: action(d).update(weight=-2),
-     "injects[3].expected_actions[0].weight: must be a positive number"),
+     "injects[i3].expected_actions[e0].weight: must be a positive number"),
     ("action team outside audience", lambda d: d["injects"][2].update(expected_actions=[
         {"id": "x", "text": "t", "deadline": "PT5M", "evidence": "manual", "teams": ["b"]}]),
-     "injects[2].expected_actions[0].teams[0]: team 'b' is not in the inject's audience"),
+     "injects[i2].expected_actions[x].teams[0]: team 'b' is not in the inject's audience"),
     ("options on non-response", lambda d: action(d).update(decision_options=["yes"]),
-     "injects[3].expected_actions[0].decision_options: only 'response' evidence takes options"),
+     "injects[i3].expected_actions[e0].decision_options: only 'response' evidence takes options"),
     ("duplicate action", lambda d: d["injects"][3]["expected_actions"].append(
         {"id": "e0", "text": "t", "deadline": "PT5M", "evidence": "manual"}),
-     "injects[3].expected_actions[1].id: duplicate expected action id 'e0'"),
+     "injects[i3].expected_actions[1].id: duplicate expected action id 'e0'"),
     ("short duration", lambda d: d.update(duration="PT10M"),
      "duration: is shorter than the offset of the last inject"),
     ("not a mapping", lambda d: d["injects"].append("oops"), "injects[4]: must be a mapping"),
@@ -140,7 +140,7 @@ def test_all_problems_are_reported_at_once() -> None:
         scenario_format.parse(yaml.safe_dump(data))
     assert raised.value.status == 422
     assert [e["path"] for e in raised.value.details["errors"]] == [
-        "title", "injects[1].offset", "injects[3].expected_actions[0].deadline"]
+        "title", "injects[i1].offset", "injects[i3].expected_actions[e0].deadline"]
 
 
 def test_yaml_syntax_errors_name_the_line() -> None:
@@ -192,7 +192,7 @@ def test_cli_validate_lists_every_problem(app: Flask, tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["exercise", "validate", str(path)])
     assert result.exit_code == 1
     assert "2 problem(s)" in result.output
-    assert "injects[3].expected_actions[0].deadline: not an ISO 8601 duration" in result.output
+    assert "injects[i3].expected_actions[e0].deadline: not an ISO 8601 duration" in result.output
     assert "teams[1].timezone: unknown time zone 'Nowhere/City'" in result.output
     good = tmp_path / "good.yaml"
     good.write_text(library.sample_text("cable-cut"))

@@ -3,7 +3,7 @@
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.envelopes import QueuedEnvelope
-from accord.models.scheduling import SchedulerLease, scheduler_jobs
+from accord.models.scheduling import SchedulerLease, SchedulerTakeover, scheduler_jobs
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.models.teams import Team, TrustGroup, trust_group_members
 from accord.models.throttle import LoginThrottle
@@ -19,6 +19,7 @@ __all__ = [
     "QueuedEnvelope",
     "Role",
     "SchedulerLease",
+    "SchedulerTakeover",
     "Scope",
     "StixObject",
     "TaxiiStatus",

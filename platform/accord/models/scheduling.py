@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Float, LargeBinary, String, Table, Unicode
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.db import Base, UTCDateTime
+from accord.db import Base, UTCDateTime, uuid_pk
 
 # The exact shape APScheduler 3's SQLAlchemyJobStore expects; created by migration 0005 so the
 # schema is owned by Alembic, not by whichever process starts first.
@@ -28,3 +28,19 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last sign of life
+
+
+class SchedulerTakeover(Base):
+    """A scheduler becoming leader; with the previous holder's last renewal it bounds an outage
+    (no process ran jobs between ``previous_renewed_at`` + its lease and ``taken_at``)."""
+
+    __tablename__ = "scheduler_takeovers"
+
+    id: Mapped[uuid_pk]
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    previous_holder: Mapped[str | None] = mapped_column(String(200))
+    previous_renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
