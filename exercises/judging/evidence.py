@@ -25,10 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.models.stix import StixObject
+from accord.sharing.exercise_separation import is_exercise_object
 from accord.tlp import TLP2_MARKING_IDS
-from exercises.guard import is_exercise_object
-from exercises.marking import EXERCISE_MARKING_ID, run_id
 from exercises.models import Exercise, ExerciseInject, ExerciseResponse
+from exercises.runs.marking import EXERCISE_MARKING_ID, run_id
 
 WHITESPACE = re.compile(r"\s+")
 

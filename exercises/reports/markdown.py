@@ -9,8 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from exercises.marking import EXERCISE_STATEMENT
 from exercises.reports.chart import timing_chart
+from exercises.runs.marking import EXERCISE_STATEMENT
 from exercises.scenarios.durations import human
 
 

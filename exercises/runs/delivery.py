@@ -23,7 +23,6 @@ from accord.errors import Conflict
 from accord.models.collections import Collection
 from accord.models.users import User
 from accord.tlp import Tlp
-from exercises.marking import prepare
 from exercises.models import (
     Exercise,
     ExerciseDelivery,
@@ -35,6 +34,7 @@ from exercises.models import (
     Verdict,
 )
 from exercises.runs import publish, webhooks
+from exercises.runs.marking import prepare
 from exercises.runs.planning import audience, inject_spec, scaled
 
 log = logging.getLogger("accord.exercises")

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from urllib3.util import Timeout
 
 from accord.db import utcnow
-from exercises.marking import EXERCISE_STATEMENT
 from exercises.models import Exercise, ExerciseDelivery, ExerciseInject, ExerciseTeam
+from exercises.runs.marking import EXERCISE_STATEMENT
 
 log = logging.getLogger("accord.exercises")
 ATTEMPT_DEADLINE = 5.0  # seconds per attempt, connect and read together

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from accord.db import utcnow
 from accord.models.collections import Collection
 from accord.models.users import User
-from exercises.marking import stix_time
 from exercises.runs import publish
+from exercises.runs.marking import stix_time
 
 
 def indicator(value: str, ident: str | None = None, **extra: Any) -> dict[str, Any]:

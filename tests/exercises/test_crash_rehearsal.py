@@ -27,7 +27,6 @@ from accord.db import utcnow
 from accord.models.audit import AuditEvent
 from accord.models.scheduling import SchedulerTakeover
 from accord.models.stix import StixObject
-from exercises.marking import run_id
 from exercises.models import (
     Exercise,
     ExerciseDelivery,
@@ -37,6 +36,7 @@ from exercises.models import (
 )
 from exercises.reports import data as report_data
 from exercises.runs import job_functions, job_sync, planning
+from exercises.runs.marking import run_id
 from exercises.scenarios import library, scenario_format
 from tests.conftest import TEST_SECRET
 from tests.exercises.conftest import PLACEHOLDERS, World

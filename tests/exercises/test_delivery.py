@@ -20,11 +20,11 @@ from accord.db import database
 from accord.errors import Conflict
 from accord.models.collections import Collection, CollectionKind
 from accord.models.stix import StixObject
+from accord.sharing import exercise_separation as separation
 from accord.tlp import Tlp, marking_ref
-from exercises import guard
-from exercises.marking import EXERCISE_LABEL, EXERCISE_MARKING_ID, run_id
 from exercises.models import ExerciseDelivery
 from exercises.runs import control, webhooks
+from exercises.runs.marking import EXERCISE_LABEL, EXERCISE_MARKING_ID, run_id
 from tests.exercises import stixplay
 from tests.exercises.conftest import World, schedule
 from tests.factories import make_collection, make_grant
@@ -140,12 +140,12 @@ def test_exercise_data_never_reaches_live_collections(client: FlaskClient, sessi
         if collection.kind == CollectionKind.EXERCISE:
             continue
         assert not exercise_ids & {d["id"] for d in documents}, collection.title
-        assert guard.exercise_objects(documents) == [], collection.title
+        assert separation.exercise_objects(documents) == [], collection.title
     assert len(_documents(session, live.id)) == 1
     with pytest.raises(Conflict, match="holds exercise data"):
-        guard.assert_not_exercise_collection(session.get(Collection, run.collection_id))  # type: ignore[arg-type]
-    guard.assert_not_exercise_collection(live)
+        separation.assert_not_exercise_collection(session.get(Collection, run.collection_id))  # type: ignore[arg-type]
+    separation.assert_not_exercise_collection(live)
     with pytest.raises(Conflict, match="1 exercise object"):
-        guard.assert_no_exercise_objects([d for d in _documents(session, run.collection_id)
+        separation.assert_no_exercise_objects([d for d in _documents(session, run.collection_id)
                                           if "198.51.100.23" in d.get("pattern", "")])
-    guard.assert_no_exercise_objects(_documents(session, live.id))
+    separation.assert_no_exercise_objects(_documents(session, live.id))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from accord.db import utcnow
 from accord.scheduler import runner as runner_module
 from accord.scheduler.runner import SchedulerRunner
-from exercises.marking import run_id
+from exercises.runs.marking import run_id
 from tests.conftest import LiveServer
 from tests.exercises import stixplay
 from tests.exercises.conftest import World, import_sample

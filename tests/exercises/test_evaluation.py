@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from accord.clock import ManualClock
 from accord.db import utcnow
 from exercises.judging import evaluation
-from exercises.marking import run_id
 from exercises.models import Exercise
 from exercises.runs import control, planning
+from exercises.runs.marking import run_id
 from exercises.scenarios import library, scenario_format
 from tests.exercises import stixplay
 from tests.exercises.conftest import PLACEHOLDERS, World, api

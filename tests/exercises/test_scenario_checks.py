@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from accord.db import utcnow
 from accord.models.stix import StixObject
-from exercises.marking import run_id
 from exercises.runs import control, planning
+from exercises.runs.marking import run_id
 from exercises.scenarios import csv_import, library, scenario_format
 from exercises.scenarios.checking import ScenarioInvalid
 from tests.exercises.conftest import PLACEHOLDERS, World

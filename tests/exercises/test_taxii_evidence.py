@@ -16,7 +16,7 @@ from taxii2client.v21 import as_pages
 
 from accord.clock import ManualClock
 from accord.db import utcnow
-from exercises.marking import EXERCISE_MARKING_ID, run_id
+from exercises.runs.marking import EXERCISE_MARKING_ID, run_id
 from tests.conftest import LiveServer
 from tests.exercises import stixplay
 from tests.exercises.conftest import World, api

@@ -19,7 +19,7 @@ from accord.models.teams import Team
 from accord.sharing.ingest import EXERCISE_IN_LIVE
 from accord.sharing.timestamps import parse_timestamp
 from accord.tlp import Tlp
-from exercises.marking import EXERCISE_MARKING_ID
+from exercises.runs.marking import EXERCISE_MARKING_ID
 from feeds import sources
 from feeds.engine import feeds_user, run_feed
 from feeds.models import FeedPush, FeedSource, RunOutcome

@@ -21,7 +21,7 @@ from accord.models.teams import Team
 from accord.models.users import ApiToken, Role, User
 from accord.sharing.ingest import EXERCISE_IN_LIVE, NOT_SOURCE_TEAM, REVOKED
 from accord.tlp import Tlp
-from exercises.marking import EXERCISE_LABEL, EXERCISE_MARKING_ID, exercise_marking, prepare
+from exercises.runs.marking import EXERCISE_LABEL, EXERCISE_MARKING_ID, exercise_marking, prepare
 from tests.conftest import LiveServer
 from tests.factories import make_collection, make_grant, make_team, make_token, make_user
 from tests.taxii.conftest import indicator

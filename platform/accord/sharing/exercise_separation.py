@@ -1,7 +1,7 @@
 """Keeping exercise data out of live sharing, by marking, by label and by identity (rule 5).
 
 Exercise objects carry the statement marking "EXERCISE — NOT REAL" and the label ``exercise``
-(:mod:`exercises.marking` builds them); but a marking or label can be stripped, so the hub also
+(:mod:`exercises.runs.marking` builds them); but a marking or label can be stripped, so the hub also
 remembers identity: any STIX id ever stored in an exercise collection is exercise data for good,
 and live collections, exports, feeds and the dashboard refuse it whatever it carries. Label
 checks ignore case and surrounding spaces; the marking counts at object level and as a granular
