@@ -7,8 +7,25 @@ from flask.typing import ResponseReturnValue
 
 from accord.errors import BadRequest
 from exercises import access
-from exercises.api.common import body, bp, caller, exercise, session, text_field
+from exercises.api.common import (
+    body,
+    bp,
+    caller,
+    commit_and_sync,
+    exercise,
+    session,
+    text_field,
+)
+from exercises.judging import evaluation
+from exercises.models import Exercise
 from exercises.runs import planning, play
+
+
+def _judge_and_sync(run: Exercise) -> None:
+    """Refresh verdicts at once (the console shows them; conditional injects wait on them),
+    commit, and let the scheduler follow."""
+    evaluation.evaluate(session(), run)
+    commit_and_sync(run)
 
 
 @bp.get("/<ref>/inbox")
@@ -26,13 +43,14 @@ def acknowledge(ref: str, key: str) -> ResponseReturnValue:
     team = access.require_player(run, caller().user)
     inject = planning.find_inject(run, key)
     response = play.acknowledge(session(), run, inject, team, caller().user)
-    session().commit()
+    _judge_and_sync(run)
     return jsonify(play.response_view(response, team.team.timezone)), 201
 
 
 @bp.post("/<ref>/injects/<key>/responses")
 def respond(ref: str, key: str) -> ResponseReturnValue:
-    """A free-text response, or a decision (``decision`` plus ``text`` as rationale)."""
+    """A free-text answer, or a decision (``decision`` plus ``text`` as rationale), for the
+    expected action named by ``action`` (required when the inject has several to answer)."""
     run = exercise(ref)
     team = access.require_player(run, caller().user)
     inject = planning.find_inject(run, key)
@@ -43,5 +61,19 @@ def respond(ref: str, key: str) -> ResponseReturnValue:
     response = play.respond(session(), run, inject, team, caller().user,
                             text_field(data, "text"), text_field(data, "action") or None,
                             decision)
-    session().commit()
+    _judge_and_sync(run)
+    return jsonify(play.response_view(response, team.team.timezone)), 201
+
+
+@bp.post("/<ref>/injects/<key>/signoff")
+def sign_off(ref: str, key: str) -> ResponseReturnValue:
+    """The caller's team signs off a joint decision: ``action`` and ``decision``."""
+    run = exercise(ref)
+    team = access.require_player(run, caller().user)
+    inject = planning.find_inject(run, key)
+    data = body()
+    response = play.sign_off(session(), run, inject, team, caller().user,
+                             text_field(data, "action", required=True),
+                             text_field(data, "decision", required=True))
+    _judge_and_sync(run)
     return jsonify(play.response_view(response, team.team.timezone)), 201

@@ -1,8 +1,9 @@
 """Finding the evidence for an expected action in hub records, timed by the hub.
 
 - ``acknowledge``: the team's first acknowledgement of the inject.
-- ``response``: the team's first response or decision to the inject (for that action, when the
-  response names one; one of the options, when the action lists decision options).
+- ``response``: the team's first response or decision naming that action (one of the options,
+  when the action lists decision options); an answer counts for the one action it names. A
+  *joint* decision is made when every team the action names has signed off on the same option.
 - ``stix``: the team's first matching write to the exercise's play collection, by the server's
   ``date_added``: an indicator with a given pattern, a sighting of a given indicator, a
   revocation or a new version of an object.
@@ -31,6 +32,7 @@ from exercises.marking import EXERCISE_MARKING_ID, run_id
 from exercises.models import Exercise, ExerciseInject, ExerciseResponse
 
 WHITESPACE = re.compile(r"\s+")
+ANSWER_KINDS = ("response", "decision", "signoff")
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,9 @@ class EvidenceIndex:
             if kind == "acknowledge" and response.kind != "acknowledge":
                 continue
             if kind == "response":
-                if response.kind not in ("response", "decision"):
+                if response.kind not in ANSWER_KINDS:
                     continue
-                if response.action_key not in (None, action["id"]):
+                if response.action_key != action["id"]:
                     continue
                 if options and response.decision not in options:
                     continue
@@ -147,6 +149,25 @@ class EvidenceIndex:
                 "response_id": str(response.id), "kind": response.kind,
                 "author": response.author, "decision": response.decision})
         return None
+
+    def joint_evidence(self, inject: ExerciseInject, action: dict[str, Any],
+                       team_ids: list[uuid.UUID]) -> Evidence | None:
+        """When the last of ``team_ids`` signed off, if all now agree on one option."""
+        options = action.get("decision_options")
+        latest: dict[uuid.UUID, ExerciseResponse] = {}
+        for team_id in team_ids:
+            for response in self.responses.get((inject.id, team_id), []):
+                if (response.kind in ("decision", "signoff") and response.decision
+                        and response.action_key == action["id"]
+                        and (not options or response.decision in options)):
+                    latest[team_id] = response  # responses are in time order: the last counts
+        decisions = {response.decision for response in latest.values()}
+        if len(latest) < len(team_ids) or len(decisions) != 1:
+            return None
+        last = max(latest.values(), key=lambda response: response.created_at)
+        return Evidence(last.created_at, {
+            "kind": "joint_decision", "decision": last.decision,
+            "signed_off_by": sorted(response.author for response in latest.values())})
 
     def find(self, inject: ExerciseInject, team_id: uuid.UUID, action: dict[str, Any]
              ) -> Evidence | None:

@@ -30,6 +30,7 @@ from exercises.models import (
     StaffRole,
     Verdict,
 )
+from exercises.runs import messages
 from exercises.runs.planning import inject_spec, local_iso
 
 REPORT_FORMAT = "accord-aar/1"
@@ -142,6 +143,7 @@ def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> lis
         events.append({"at": audited.occurred_at.isoformat(), "kind": "control",
                        "team": None, "action": audited.action.removeprefix("exercise."),
                        "actor": audited.actor_name, "inject": audited.details.get("inject")})
+    events.extend(messages.timeline_entries(session, exercise))
     events.sort(key=lambda e: (e["at"], e["kind"] != "inject"))
     for event in events:
         event["elapsed_seconds"] = _elapsed(exercise, datetime.fromisoformat(event["at"]))

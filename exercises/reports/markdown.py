@@ -85,6 +85,8 @@ def _event_text(event: dict[str, Any]) -> str:
     if kind == "control":
         return f"EXCON {event['action']}" + (f" {event['inject']}" if event["inject"] else "") \
             + f" by {event['actor'] or 'scheduler'}"
+    if kind == "message":
+        return f"Message from {event['team']} ({event['author']}) {event['text']}"
     detail = event["decision"] or event["text"] or ""
     return f"{kind.capitalize()} to {event['inject']} by {event['author']}" + (
         f": {detail}" if detail else "")

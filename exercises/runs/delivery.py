@@ -98,7 +98,9 @@ def _expectations(session: Session, exercise: Exercise, inject: ExerciseInject,
             session.add(ExpectationResult(
                 exercise_id=exercise.id, inject_id=inject.id, action_key=action["id"],
                 team_id=team.team_id, evidence_kind=action["evidence"],
-                deadline_at=now + scaled(exercise, action["deadline"]),
+                # counted from another team's action: open until then (see evaluation)
+                deadline_at=exercise.end_at if action.get("deadline_from")
+                else now + scaled(exercise, action["deadline"]),
                 auto_verdict=None if action["evidence"] == "manual" else Verdict.PENDING))
             count += 1
     return count

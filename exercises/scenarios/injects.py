@@ -9,6 +9,7 @@ from typing import Any
 import stix2
 from stix2.exceptions import STIXError
 
+from exercises.scenarios import conditions
 from exercises.scenarios.checking import Checker, join
 
 CHANNELS = ("inbox", "taxii", "webhook")
@@ -17,9 +18,9 @@ STIX_EVIDENCE = ("indicator", "sighting", "revocation", "new_version")
 STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]+--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                      r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INJECT_KEYS = {"id", "offset", "phase", "from", "title", "body", "audience", "channels", "hold",
-               "controller_notes", "stix", "expected_actions"}
+               "controller_notes", "stix", "expected_actions", "release_on"}
 ACTION_KEYS = {"id", "teams", "text", "deadline", "objective", "weight", "evidence", "match",
-               "decision_options"}
+               "decision_options", "deadline_from", "joint"}
 MATCH_KEYS = {"object", "pattern", "pattern_contains", "sighting_of", "of"}
 # Timestamps a scenario may leave out; the hub sets them when the inject fires.
 PLACEHOLDER_TIME = "2000-01-01T00:00:00.000Z"
@@ -142,6 +143,17 @@ def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[s
             check.add(join(path, "decision_options"), "must be a list of texts")
         else:
             action["decision_options"] = options
+    deadline_from = conditions.read_reference(check, entry.get("deadline_from"),
+                                              join(path, "deadline_from"))
+    if deadline_from is not None:
+        action["deadline_from"] = deadline_from
+    joint = entry.get("joint", False)
+    if not isinstance(joint, bool):
+        check.add(join(path, "joint"), "must be true or false")
+    elif joint and evidence != "response":
+        check.add(join(path, "joint"), "only 'response' evidence can be a joint decision")
+    elif joint:
+        action["joint"] = True
     return action
 
 
@@ -184,9 +196,11 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
         check.items(entry.get("expected_actions"), join(path, "expected_actions"), required=False))
         if (action := _action(check, raw_action, join(join(path, "expected_actions"), index),
                               audience_set, seen))]
-    return {
+    release_on = conditions.read_release_on(check, entry.get("release_on"),
+                                            join(path, "release_on"))
+    inject: dict[str, Any] = {
         "id": ident,
-        "offset": check.duration(entry, "offset", path),
+        "offset": check.duration(entry, "offset", path, required=release_on is None),
         "phase": check.text(entry, "phase", path),
         "from": check.text(entry, "from", path),
         "title": check.text(entry, "title", path, required=True, max_length=300),
@@ -198,6 +212,9 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
         "stix": objects,
         "expected_actions": actions,
     }
+    if release_on is not None:
+        inject["release_on"] = release_on
+    return inject
 
 
 def check_injects(check: Checker, raw: Any) -> list[dict[str, Any]]:
@@ -206,4 +223,5 @@ def check_injects(check: Checker, raw: Any) -> list[dict[str, Any]]:
     stix_ids: set[str] = set()
     injects = [inject for index, item in enumerate(check.items(raw, "injects"))
                if (inject := _inject(check, item, join("injects", index), inject_ids, stix_ids))]
+    conditions.check_references(check, injects)
     return injects

@@ -145,8 +145,9 @@ def validate(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     document["teams"] = _teams(check, root.get("teams"))
     document["injects"] = injects.check_injects(check, root.get("injects"))
     if document["duration"] and document["injects"]:
-        last = max(parse_iso(i["offset"]) for i in document["injects"] if i.get("offset"))
-        if parse_iso(document["duration"]) < last:
+        last = max((parse_iso(i["offset"]) for i in document["injects"] if i.get("offset")),
+                   default=None)
+        if last is not None and parse_iso(document["duration"]) < last:
             check.add("duration", "is shorter than the offset of the last inject")
     return document, check.problems
 
