@@ -26,7 +26,7 @@ def _zone() -> str:
 
 
 @bp.get("/<ref>/threads")
-def threads(ref: str) -> ResponseReturnValue:
+def list_threads(ref: str) -> ResponseReturnValue:
     """The threads the caller's team is in (every thread for EXCON and staff)."""
     run = exercise(ref)
     scope = access.message_scope(run, caller().user)
@@ -35,7 +35,7 @@ def threads(ref: str) -> ResponseReturnValue:
 
 
 @bp.post("/<ref>/threads")
-def start(ref: str) -> ResponseReturnValue:
+def start_thread(ref: str) -> ResponseReturnValue:
     """Open a thread: ``subject``, ``to`` (teams or ``excon``), ``text``."""
     run = exercise(ref)
     data = body()
@@ -53,7 +53,7 @@ def start(ref: str) -> ResponseReturnValue:
 
 
 @bp.get("/<ref>/threads/<thread>")
-def show(ref: str, thread: str) -> ResponseReturnValue:
+def show_thread(ref: str, thread: str) -> ResponseReturnValue:
     run = exercise(ref)
     found = messages.find_thread(session(), run, thread,
                                  access.message_scope(run, caller().user))
@@ -61,7 +61,7 @@ def show(ref: str, thread: str) -> ResponseReturnValue:
 
 
 @bp.post("/<ref>/threads/<thread>/messages")
-def reply(ref: str, thread: str) -> ResponseReturnValue:
+def reply_thread(ref: str, thread: str) -> ResponseReturnValue:
     """Reply in a thread the caller's team (or EXCON, with ``as: excon``) is in."""
     run = exercise(ref)
     data = body()
