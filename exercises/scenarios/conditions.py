@@ -81,7 +81,8 @@ def _check_reference(check: Checker, ref: dict[str, Any], path: str,
 
 def _cycles(check: Checker, injects: list[dict[str, Any]]) -> None:
     """Refuse conditional injects that wait, directly or not, on themselves."""
-    waits = {i["id"]: i["release_on"]["inject"] for i in injects if i.get("release_on")}
+    waits = {i["id"]: i["release_on"]["inject"] for i in injects
+             if i.get("release_on") and i["release_on"]["inject"] != i["id"]}
     for index, inject in enumerate(injects):
         seen, current = {inject["id"]}, waits.get(inject["id"])
         while current is not None:

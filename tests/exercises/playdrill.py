@@ -58,7 +58,8 @@ def scenario(delay: str = "PT2M") -> dict[str, Any]:
 def running(session: Session, coordinator: User, app: Flask | None = None,
             delay: str = "PT2M", name: str = "Play drill") -> Exercise:
     """Schedule the drill now and release inject A (and sync the jobs when ``app``)."""
-    record = library.save(session, scenario_format.parse(yaml.safe_dump(scenario(delay))))
+    record = library.save(session, scenario_format.parse(yaml.safe_dump(scenario(delay))),
+                          replace=True)
     run = planning.schedule_exercise(session, planning.ScheduleRequest(
         scenario=str(record.id), name=name, start=utcnow(), teams=PLACEHOLDERS,
         evaluators=["evaluator"] if _has(session, "evaluator") else []), coordinator)
