@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.models.audit import AuditEvent
 from accord.models.stix import StixObject
 from accord.tlp import TLP2_MARKING_IDS
 from exercises.guard import is_exercise_object
@@ -32,6 +33,7 @@ from exercises.marking import EXERCISE_MARKING_ID, run_id
 from exercises.models import Exercise, ExerciseInject, ExerciseResponse
 
 WHITESPACE = re.compile(r"\s+")
+RECEIPT_ACTIONS = ("taxii.read.objects", "taxii.read.object", "taxii.read.versions")
 ANSWER_KINDS = ("response", "decision", "signoff")
 
 
@@ -53,6 +55,7 @@ class StixRecord:
     revoked: bool
     is_new_version: bool
     document: dict[str, Any]
+    tlp: str = ""
 
     @property
     def marked(self) -> bool:
@@ -76,6 +79,9 @@ class EvidenceIndex:
     responses: dict[tuple[uuid.UUID, uuid.UUID], list[ExerciseResponse]] = field(
         default_factory=lambda: defaultdict(list))
     stix: dict[uuid.UUID, list[StixRecord]] = field(default_factory=lambda: defaultdict(list))
+    patterns: dict[str, str] = field(default_factory=dict)
+    receipts: dict[tuple[uuid.UUID, str], list[datetime]] = field(
+        default_factory=lambda: defaultdict(list))
 
     @classmethod
     def load(cls, session: Session, exercise: Exercise) -> EvidenceIndex:
@@ -88,23 +94,42 @@ class EvidenceIndex:
                      for sid in (obj["id"] for obj in inject["stix"])}
         published |= {EXERCISE_MARKING_ID, *TLP2_MARKING_IDS.values()}
         rows = session.scalars(select(StixObject).where(
-            StixObject.collection_id == exercise.collection_id,
-            StixObject.stix_id.not_in(published)).order_by(StixObject.date_added))
+            StixObject.collection_id == exercise.collection_id).order_by(StixObject.date_added))
         for row in rows:
             document = json.loads(row.document)
+            if row.stix_type == "indicator":
+                index.patterns[row.stix_id] = str(document.get("pattern", ""))
+            if row.stix_id in published:
+                continue
             index.stix[row.source_team_id].append(StixRecord(
                 stix_id=row.stix_id, stix_type=row.stix_type, date_added=row.date_added,
                 revoked=bool(row.revoked or document.get("revoked") is True),
-                is_new_version=row.stix_id in seen, document=document))
+                is_new_version=row.stix_id in seen, document=document, tlp=row.tlp.value))
             seen.add(row.stix_id)
+        index._load_receipts(session)
         return index
+
+    def _load_receipts(self, session: Session) -> None:
+        """TAXII reads of the run's collections that returned objects (audited by the TAXII
+        server, docs/ARCHITECTURE.md rule 6), per team and collection."""
+        collections = {str(self.exercise.collection_id),
+                       *(str(t.briefing_collection_id) for t in self.exercise.teams)}
+        reads = session.scalars(select(AuditEvent).where(
+            AuditEvent.action.in_(RECEIPT_ACTIONS), AuditEvent.outcome == "success",
+            AuditEvent.target_type == "collection", AuditEvent.target_id.in_(collections)
+        ).order_by(AuditEvent.occurred_at))
+        for read in reads:
+            if read.team_id is not None and int((read.details or {}).get("objects") or 0) > 0:
+                self.receipts[(read.team_id, str(read.target_id))].append(read.occurred_at)
 
     def _ids(self, scenario_or_run_id: str) -> set[str]:
         """A referenced id as written in the scenario and as rewritten for this run."""
         return {scenario_or_run_id, run_id(self.exercise.id, scenario_or_run_id)}
 
-    def _matches(self, record: StixRecord, match: dict[str, str]) -> bool:
+    def _matches(self, record: StixRecord, match: dict[str, Any]) -> bool:
         kind = match["object"]
+        if "tlp" in match and record.tlp != match["tlp"]:
+            return False
         if kind == "indicator":
             if record.stix_type != "indicator":
                 return False
@@ -112,8 +137,19 @@ class EvidenceIndex:
                 return False
             return "pattern_contains" not in match or match["pattern_contains"] in record.pattern
         if kind == "sighting":
-            return (record.stix_type == "sighting"
-                    and record.document.get("sighting_of_ref") in self._ids(match["sighting_of"]))
+            if record.stix_type != "sighting":
+                return False
+            target = str(record.document.get("sighting_of_ref", ""))
+            if "sighting_of" in match and target not in self._ids(match["sighting_of"]):
+                return False
+            return ("pattern_contains" not in match
+                    or match["pattern_contains"] in self.patterns.get(target, ""))
+        if kind == "created":
+            name = str(record.document.get("name", "")) + str(record.document.get("content", ""))
+            return (record.stix_type == match["type"] and not record.is_new_version
+                    and ("name_contains" not in match or match["name_contains"] in name)
+                    and ("pattern_contains" not in match
+                         or match["pattern_contains"] in record.pattern))
         if kind == "revocation" and not record.revoked:
             return False
         if kind == "new_version" and not record.is_new_version:
@@ -122,14 +158,57 @@ class EvidenceIndex:
             return False
         return "pattern_contains" not in match or match["pattern_contains"] in record.pattern
 
-    def stix_evidence(self, team_id: uuid.UUID, since: datetime, match: dict[str, str]
-                      ) -> Evidence | None:
+    def _note_about(self, team_id: uuid.UUID, since: datetime, stix_id: str
+                    ) -> datetime | None:
         for record in self.stix.get(team_id, []):
-            if record.date_added >= since and self._matches(record, match):
-                return Evidence(record.date_added, {
-                    "stix_id": record.stix_id, "type": record.stix_type,
-                    "date_added": record.date_added.isoformat(), "revoked": record.revoked,
-                    "new_version": record.is_new_version})
+            if (record.stix_type == "note" and record.date_added >= since
+                    and stix_id in (record.document.get("object_refs") or [])):
+                return record.date_added
+        return None
+
+    def stix_evidence(self, team_id: uuid.UUID, since: datetime, match: dict[str, Any]
+                      ) -> Evidence | None:
+        """The first write (or set of writes, for ``all_of``) satisfying ``match``."""
+        if "any_of" in match:
+            found = [e for rule in match["any_of"]
+                     if (e := self.stix_evidence(team_id, since, rule)) is not None]
+            return min(found, key=lambda e: e.at) if found else None
+        if "all_of" in match:
+            parts = [self.stix_evidence(team_id, since, rule) for rule in match["all_of"]]
+            complete = [part for part in parts if part is not None]
+            if len(complete) < len(parts) or not complete:
+                return None
+            return Evidence(max(part.at for part in complete),
+                            {"all_of": [part.detail for part in complete]})
+        best: Evidence | None = None
+        for record in self.stix.get(team_id, []):
+            if record.date_added < since or not self._matches(record, match):
+                continue
+            at = record.date_added
+            detail: dict[str, Any] = {
+                "stix_id": record.stix_id, "type": record.stix_type,
+                "date_added": record.date_added.isoformat(), "revoked": record.revoked,
+                "new_version": record.is_new_version, "tlp": record.tlp}
+            if match.get("with_note"):
+                noted = self._note_about(team_id, since, record.stix_id)
+                if noted is None:
+                    continue
+                at, detail["note_at"] = max(at, noted), noted.isoformat()
+            if best is None or at < best.at:
+                best = Evidence(at, detail)
+        return best
+
+    def receipt_evidence(self, inject: ExerciseInject, team_id: uuid.UUID) -> Evidence | None:
+        """The team's first TAXII read, after release, of where the inject's objects went."""
+        spec = next(i for i in self.exercise.document["injects"] if i["id"] == inject.key)
+        collection = self.exercise.collection_id
+        if spec["audience"] != "all":
+            team = next((t for t in self.exercise.teams if t.team_id == team_id), None)
+            collection = team.briefing_collection_id if team else collection
+        assert inject.released_at is not None
+        for moment in self.receipts.get((team_id, str(collection)), []):
+            if moment >= inject.released_at:
+                return Evidence(moment, {"kind": "taxii_read", "collection": str(collection)})
         return None
 
     def response_evidence(self, inject: ExerciseInject, team_id: uuid.UUID, kind: str,
@@ -177,6 +256,8 @@ class EvidenceIndex:
             return None
         if kind == "stix":
             return self.stix_evidence(team_id, inject.released_at, action["match"])
+        if kind == "receipt":
+            return self.receipt_evidence(inject, team_id)
         return self.response_evidence(inject, team_id, kind, action)
 
     def first_share(self, team_id: uuid.UUID, since: datetime | None) -> datetime | None:

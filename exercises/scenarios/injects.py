@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any
 
 import stix2
 from stix2.exceptions import STIXError
 
-from exercises.scenarios import conditions
+from exercises.scenarios import conditions, matches
 from exercises.scenarios.checking import Checker, join
 
 CHANNELS = ("inbox", "taxii", "webhook")
-EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual")
-STIX_EVIDENCE = ("indicator", "sighting", "revocation", "new_version")
-STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]+--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual", "receipt")
+STIX_ID = matches.STIX_ID
 INJECT_KEYS = {"id", "offset", "phase", "from", "title", "body", "audience", "channels", "hold",
                "controller_notes", "stix", "expected_actions", "release_on"}
 ACTION_KEYS = {"id", "teams", "text", "deadline", "objective", "weight", "evidence", "match",
                "decision_options", "deadline_from", "joint"}
-MATCH_KEYS = {"object", "pattern", "pattern_contains", "sighting_of", "of"}
 # Timestamps a scenario may leave out; the hub sets them when the inject fires.
 PLACEHOLDER_TIME = "2000-01-01T00:00:00.000Z"
 
@@ -77,31 +73,6 @@ def _stix_object(check: Checker, raw: Any, path: str, seen: set[str]) -> dict[st
     return dict(obj)
 
 
-def _match(check: Checker, raw: Any, path: str) -> dict[str, str]:
-    entry = check.mapping(raw, path)
-    if entry is None:
-        return {}
-    check.known_keys(entry, MATCH_KEYS, path)
-    kind = check.text(entry, "object", path, required=True)
-    if kind and kind not in STIX_EVIDENCE:
-        check.add(join(path, "object"), f"must be one of {', '.join(STIX_EVIDENCE)}")
-    result = {"object": kind}
-    for key in ("pattern", "pattern_contains", "sighting_of", "of"):
-        value = check.text(entry, key, path)
-        if value:
-            result[key] = value
-    if kind == "indicator" and not ({"pattern", "pattern_contains"} & set(result)):
-        check.add(path, "an indicator match needs 'pattern' or 'pattern_contains'")
-    if kind == "sighting" and "sighting_of" not in result:
-        check.add(path, "a sighting match needs 'sighting_of' (the indicator's STIX id)")
-    if kind in ("revocation", "new_version") and not ({"of", "pattern_contains"} & set(result)):
-        check.add(path, f"a {kind} match needs 'of' (a STIX id) or 'pattern_contains'")
-    for key in ("sighting_of", "of"):
-        if key in result and not STIX_ID.match(result[key]):
-            check.add(join(path, key), "must be a STIX id such as indicator--<uuid>")
-    return result
-
-
 def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[str]
             ) -> dict[str, Any] | None:
     entry = check.mapping(raw, path)
@@ -132,7 +103,7 @@ def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[s
         "evidence": evidence,
     }
     if evidence == "stix":
-        action["match"] = _match(check, entry.get("match"), join(path, "match"))
+        action["match"] = matches.check_match(check, entry.get("match"), join(path, "match"))
     elif "match" in entry:
         check.add(join(path, "match"), "only 'stix' evidence takes a match")
     options = entry.get("decision_options")
@@ -196,6 +167,10 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
         check.items(entry.get("expected_actions"), join(path, "expected_actions"), required=False))
         if (action := _action(check, raw_action, join(join(path, "expected_actions"), index),
                               audience_set, seen))]
+    for number, action in enumerate(actions):
+        if action["evidence"] == "receipt" and not objects:
+            check.add(join(join(join(path, "expected_actions"), number), "evidence"),
+                      "receipt evidence needs an inject with stix objects (read over TAXII)")
     release_on = conditions.read_release_on(check, entry.get("release_on"),
                                             join(path, "release_on"))
     inject: dict[str, Any] = {
