@@ -77,3 +77,12 @@ def sign_off(ref: str, key: str) -> ResponseReturnValue:
                              text_field(data, "decision", required=True))
     _judge_and_sync(run)
     return jsonify(play.response_view(response, team.team.timezone)), 201
+
+
+@bp.get("/<ref>/injects/<key>/attachments/<int:index>")
+def attachment(ref: str, key: str, index: int) -> ResponseReturnValue:
+    """One file attached to an inject, as the caller's team received it."""
+    run = exercise(ref)
+    team = access.require_player(run, caller().user)
+    return play.attachment_response(session(), run, planning.find_inject(run, key), team,
+                                    caller().user, index)

@@ -31,6 +31,7 @@ from accord.tlp import TLP2_MARKING_IDS
 from exercises.guard import is_exercise_object
 from exercises.marking import EXERCISE_MARKING_ID, run_id
 from exercises.models import Exercise, ExerciseInject, ExerciseResponse
+from exercises.scenarios.per_team import for_team, team_stix_ids
 
 WHITESPACE = re.compile(r"\s+")
 RECEIPT_ACTIONS = ("taxii.read.objects", "taxii.read.object", "taxii.read.versions")
@@ -92,6 +93,8 @@ class EvidenceIndex:
         seen: set[str] = set()
         published = {run_id(exercise.id, sid) for inject in exercise.document["injects"]
                      for sid in (obj["id"] for obj in inject["stix"])}
+        published |= {run_id(exercise.id, sid) for inject in exercise.document["injects"]
+                      for sid in team_stix_ids(inject)}
         published |= {EXERCISE_MARKING_ID, *TLP2_MARKING_IDS.values()}
         rows = session.scalars(select(StixObject).where(
             StixObject.collection_id == exercise.collection_id).order_by(StixObject.date_added))
@@ -201,15 +204,21 @@ class EvidenceIndex:
     def receipt_evidence(self, inject: ExerciseInject, team_id: uuid.UUID) -> Evidence | None:
         """The team's first TAXII read, after release, of where the inject's objects went."""
         spec = next(i for i in self.exercise.document["injects"] if i["id"] == inject.key)
-        collection = self.exercise.collection_id
-        if spec["audience"] != "all":
-            team = next((t for t in self.exercise.teams if t.team_id == team_id), None)
-            collection = team.briefing_collection_id if team else collection
+        team = next((t for t in self.exercise.teams if t.team_id == team_id), None)
+        places = set()
+        if spec["stix"]:
+            places.add(self.exercise.collection_id if spec["audience"] == "all" or team is None
+                       else team.briefing_collection_id)
+        if team is not None and for_team(spec, team.placeholder)["stix"]:
+            places.add(team.briefing_collection_id)
         assert inject.released_at is not None
-        for moment in self.receipts.get((team_id, str(collection)), []):
-            if moment >= inject.released_at:
-                return Evidence(moment, {"kind": "taxii_read", "collection": str(collection)})
-        return None
+        reads = [(moment, str(place)) for place in places
+                 for moment in self.receipts.get((team_id, str(place)), [])
+                 if moment >= inject.released_at]
+        if not reads:
+            return None
+        moment, place = min(reads)
+        return Evidence(moment, {"kind": "taxii_read", "collection": place})
 
     def response_evidence(self, inject: ExerciseInject, team_id: uuid.UUID, kind: str,
                           action: dict[str, Any]) -> Evidence | None:

@@ -23,7 +23,7 @@ from accord.errors import Conflict
 from accord.models.collections import Collection
 from accord.models.users import User
 from accord.tlp import Tlp
-from exercises.marking import EXERCISE_STATEMENT, prepare
+from exercises.marking import EXERCISE_STATEMENT, prepare, run_id
 from exercises.models import (
     Exercise,
     ExerciseDelivery,
@@ -36,6 +36,7 @@ from exercises.models import (
 )
 from exercises.runs import publish
 from exercises.runs.planning import audience, inject_spec, scaled
+from exercises.scenarios.per_team import for_team, team_stix_ids
 
 log = logging.getLogger("accord.exercises")
 WEBHOOK_TIMEOUT = 5.0
@@ -49,8 +50,10 @@ def begin(exercise: Exercise, now: datetime) -> None:
 
 
 def scenario_stix_ids(exercise: Exercise) -> set[str]:
-    """Every STIX id defined by the scenario's injects (rewritten per run when published)."""
-    return {obj["id"] for inject in exercise.document["injects"] for obj in inject["stix"]}
+    """Every STIX id defined by the scenario's injects, shared or per team (rewritten per run
+    when published)."""
+    return {obj["id"] for inject in exercise.document["injects"] for obj in inject["stix"]} | {
+        sid for inject in exercise.document["injects"] for sid in team_stix_ids(inject)}
 
 
 def _publish(session: Session, exercise: Exercise, spec: dict[str, Any],
@@ -64,21 +67,36 @@ def _publish(session: Session, exercise: Exercise, spec: dict[str, Any],
     else:
         targets = [session.get(Collection, team.briefing_collection_id) for team in teams]
     published: dict[str, Any] = {"objects": [obj["id"] for obj in objects[2:]], "collections": []}
-    for collection in targets:
+    for collection in targets if spec["stix"] else []:
         assert collection is not None
         outcome = publish.publish_objects(session, collection, exercise.owner_team, objects, actor)
         published["collections"].append({"id": str(collection.id), **outcome})
+    for team in teams:  # each team's own bundle goes into its briefing collection only
+        own = for_team(spec, team.placeholder)["stix"]
+        if not own:
+            continue
+        prepared = prepare(own, exercise.id, scenario_stix_ids(exercise), now,
+                           Tlp.parse(exercise.document["default_tlp"]),
+                           exercise.owner_team.identity_id)
+        briefing = session.get(Collection, team.briefing_collection_id)
+        assert briefing is not None
+        outcome = publish.publish_objects(session, briefing, exercise.owner_team, prepared, actor)
+        published["collections"].append({"id": str(briefing.id), "team": team.team.name,
+                                         "objects": [obj["id"] for obj in prepared[2:]],
+                                         **{k: v for k, v in outcome.items() if k != "objects"}})
     return published
 
 
 def _webhook(team: ExerciseTeam, exercise: Exercise, spec: dict[str, Any], now: datetime
              ) -> tuple[str, dict[str, Any]]:
+    seen = for_team(spec, team.placeholder)
     payload = {
         "banner": EXERCISE_STATEMENT,
         "exercise": {"id": str(exercise.id), "name": exercise.name},
         "team": team.team.name,
-        "inject": {"id": spec["id"], "title": spec["title"], "from": spec["from"],
-                   "body": spec["body"], "released_at": now.isoformat()},
+        "inject": {"id": spec["id"], "title": seen["title"], "from": spec["from"],
+                   "body": seen["body"], "released_at": now.isoformat(),
+                   "attachments": [a["name"] for a in seen["attachments"]]},
     }
     try:
         response = requests.post(str(team.webhook_url), json=payload, timeout=WEBHOOK_TIMEOUT)
@@ -129,12 +147,16 @@ def release(session: Session, exercise: Exercise, inject: ExerciseInject, mode: 
     for team in teams:
         session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id, channel="inbox",
                                      delivered_at=now))
-    if "taxii" in spec["channels"] and spec["stix"]:
+    if "taxii" in spec["channels"] and (spec["stix"] or team_stix_ids(spec)):
         details["taxii"] = _publish(session, exercise, spec, teams, now, actor)
         for team in teams:
-            session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
-                                         channel="taxii", delivered_at=now,
-                                         detail={"objects": details["taxii"]["objects"]}))
+            own = [run_id(exercise.id, obj["id"])
+                   for obj in for_team(spec, team.placeholder)["stix"]]
+            shared = details["taxii"]["objects"] if spec["stix"] else []
+            if shared or own:
+                session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
+                                             channel="taxii", delivered_at=now,
+                                             detail={"objects": [*shared, *own]}))
     if "webhook" in spec["channels"]:
         for team in teams:
             if team.webhook_url:

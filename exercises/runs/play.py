@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from exercises.models import (
     InjectState,
 )
 from exercises.runs.planning import inject_spec, local_iso
+from exercises.scenarios.per_team import attachment_bytes, for_team
 
 OPEN_FOR_PLAY = (ExerciseState.RUNNING, ExerciseState.PAUSED)
 MAX_TEXT = 20000
@@ -59,16 +61,19 @@ def inbox(session: Session, exercise: Exercise, team: ExerciseTeam) -> list[dict
         responses = session.scalars(select(ExerciseResponse).where(
             ExerciseResponse.inject_id == inject.id, ExerciseResponse.team_id == team.team_id
         ).order_by(ExerciseResponse.created_at))
+        seen = for_team(spec, team.placeholder)
         items.append({
             "inject": inject.key,
-            "title": spec["title"],
+            "title": seen["title"],
             "from": spec["from"],
             "phase": spec["phase"],
-            "body": spec["body"],
+            "body": seen["body"],
+            "attachments": [{"index": number, "name": a["name"], "media_type": a["media_type"]}
+                            for number, a in enumerate(seen["attachments"])],
             "released_at": inject.released_at.isoformat() if inject.released_at else None,
             "released_at_local": local_iso(inject.released_at, tz),
             "timezone": tz,
-            "stix_objects": len(spec["stix"]),
+            "stix_objects": len(spec["stix"]) + len(seen["stix"]),
             "expected_actions": [{
                 "id": result.action_key, "text": actions[result.action_key]["text"],
                 "evidence": result.evidence_kind,
@@ -210,4 +215,30 @@ def _store(session: Session, exercise: Exercise, inject: ExerciseInject, team: E
     audit.record(session, f"exercise.play.{kind}", actor=user, target_type="exercise",
                  target_id=exercise.id, details={"inject": inject.key, "action": action_key,
                                                  "decision": decision})
+    return response
+
+
+def attachment(session: Session, exercise: Exercise, inject: ExerciseInject, team: ExerciseTeam,
+               user: User, index: int) -> tuple[dict[str, str], bytes]:
+    """One attachment of an inject as the team received it (audited: it is shared data)."""
+    if inject.state != InjectState.RELEASED or not _delivered(session, inject, team):
+        raise NotFound(f"no inject {inject.key!r} in {team.team.name}'s inbox")
+    files = for_team(inject_spec(exercise, inject.key), team.placeholder)["attachments"]
+    if not 0 <= index < len(files):
+        raise NotFound(f"inject {inject.key!r} has no attachment {index}")
+    audit.record(session, "exercise.attachment.read", actor=user, target_type="exercise",
+                 target_id=exercise.id, details={"inject": inject.key,
+                                                 "attachment": files[index]["name"]})
+    return files[index], attachment_bytes(files[index])
+
+
+def attachment_response(session: Session, exercise: Exercise, inject: ExerciseInject,
+                        team: ExerciseTeam, user: User, index: int) -> Response:
+    """The attachment as a download: never rendered in the hub's origin."""
+    meta, content = attachment(session, exercise, inject, team, user, index)
+    session.commit()
+    response = Response(content, mimetype=meta["media_type"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{meta["name"]}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

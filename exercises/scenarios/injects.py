@@ -8,14 +8,15 @@ from typing import Any
 import stix2
 from stix2.exceptions import STIXError
 
-from exercises.scenarios import conditions, matches
+from exercises.scenarios import conditions, matches, per_team
 from exercises.scenarios.checking import Checker, join
 
 CHANNELS = ("inbox", "taxii", "webhook")
 EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual", "receipt")
 STIX_ID = matches.STIX_ID
 INJECT_KEYS = {"id", "offset", "phase", "from", "title", "body", "audience", "channels", "hold",
-               "controller_notes", "stix", "expected_actions", "release_on"}
+               "controller_notes", "stix", "expected_actions", "release_on", "attachments",
+               "per_team"}
 ACTION_KEYS = {"id", "teams", "text", "deadline", "objective", "weight", "evidence", "match",
                "decision_options", "deadline_from", "joint"}
 # Timestamps a scenario may leave out; the hub sets them when the inject fires.
@@ -158,6 +159,11 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
     raw_objects = check.items(entry.get("stix"), join(path, "stix"), required=False)
     objects = [obj for index, raw_obj in enumerate(raw_objects)
                if (obj := _stix_object(check, raw_obj, join(join(path, "stix"), index), stix_ids))]
+    teams_content = per_team.check_per_team(check, entry.get("per_team"), join(path, "per_team"),
+                                            audience_set, _stix_object, stix_ids)
+    attachments = per_team.check_attachments(check, entry.get("attachments"),
+                                             join(path, "attachments"))
+    any_stix = bool(objects) or any("stix" in own for own in teams_content.values())
     hold = entry.get("hold", False)
     if not isinstance(hold, bool):
         check.add(join(path, "hold"), "must be true or false")
@@ -168,7 +174,7 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
         if (action := _action(check, raw_action, join(join(path, "expected_actions"), index),
                               audience_set, seen))]
     for number, action in enumerate(actions):
-        if action["evidence"] == "receipt" and not objects:
+        if action["evidence"] == "receipt" and not any_stix:
             check.add(join(join(join(path, "expected_actions"), number), "evidence"),
                       "receipt evidence needs an inject with stix objects (read over TAXII)")
     release_on = conditions.read_release_on(check, entry.get("release_on"),
@@ -181,7 +187,7 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
         "title": check.text(entry, "title", path, required=True, max_length=300),
         "body": check.text(entry, "body", path),
         "audience": audience,
-        "channels": _channels(check, entry.get("channels"), join(path, "channels"), bool(objects)),
+        "channels": _channels(check, entry.get("channels"), join(path, "channels"), any_stix),
         "hold": hold,
         "controller_notes": check.text(entry, "controller_notes", path),
         "stix": objects,
@@ -189,6 +195,10 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
     }
     if release_on is not None:
         inject["release_on"] = release_on
+    if attachments:
+        inject["attachments"] = attachments
+    if teams_content:
+        inject["per_team"] = teams_content
     return inject
 
 

@@ -149,6 +149,16 @@ def respond(ref: str, key: str) -> WerkzeugResponse:
     return _done(run, f"Recorded for inject {key}.", sync=True)
 
 
+@bp.get("/<ref>/inbox/<key>/attachments/<int:index>")
+@login_required
+def attachment(ref: str, key: str, index: int) -> Response:
+    """Download one file attached to an inject in the user's team inbox."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    team = access.require_player(run, user)
+    return play.attachment_response(db, run, planning.find_inject(run, key), team, user, index)
+
+
 @bp.post("/<ref>/expectations/<result_id>/judge")
 @login_required
 def judge(ref: str, result_id: str) -> WerkzeugResponse:
