@@ -18,7 +18,7 @@ from exercises.api.common import (
 )
 from exercises.judging import evaluation
 from exercises.models import Exercise
-from exercises.runs import planning, play
+from exercises.runs import feedback, planning, play
 
 
 def _judge_and_sync(run: Exercise) -> None:
@@ -86,3 +86,28 @@ def attachment(ref: str, key: str, index: int) -> ResponseReturnValue:
     team = access.require_player(run, caller().user)
     return play.attachment_response(session(), run, planning.find_inject(run, key), team,
                                     caller().user, index)
+
+
+@bp.get("/<ref>/feedback")
+def feedback_list(ref: str) -> ResponseReturnValue:
+    """Feedback and lessons: the caller's team's, or every team's for EXCON and staff."""
+    run = exercise(ref)
+    user = caller().user
+    team = None if access.is_viewer(run, user) else access.require_player(run, user)
+    closes = feedback.closes_at(run)
+    return jsonify(open=feedback.is_open(run), closes_at=closes.isoformat() if closes else None,
+                   entries=feedback.entries(session(), run, team))
+
+
+@bp.post("/<ref>/feedback")
+def feedback_submit(ref: str) -> ResponseReturnValue:
+    """Submit feedback or a lesson learned (``kind``, ``text``); open after ENDEX for the
+    scenario's ``feedback_window``."""
+    run = exercise(ref)
+    team = access.require_player(run, caller().user)
+    data = body()
+    note = feedback.submit(session(), run, team, caller().user,
+                           text_field(data, "kind", required=True),
+                           text_field(data, "text", required=True))
+    session().commit()
+    return jsonify(id=str(note.id), kind=note.kind, text=note.text), 201

@@ -32,7 +32,7 @@ from exercises.api import presenters
 from exercises.judging import evaluation
 from exercises.models import Exercise, Verdict
 from exercises.reports import data as report_data
-from exercises.runs import actions, job_sync, messages, planning, play
+from exercises.runs import actions, feedback, job_sync, messages, planning, play
 
 bp = Blueprint("exercises", __name__, url_prefix="/exercises", template_folder="templates")
 
@@ -56,6 +56,9 @@ def _context(run: Exercise) -> dict[str, Any]:
                     for t in messages.threads(db, run, scope)],
         "writes_as": "excon" if viewer and access.is_controller(run, user)
         else scope,
+        "feedback_open": feedback.is_open(run),
+        "feedback_closes": feedback.closes_at(run),
+        "feedback": feedback.entries(db, run, team if not viewer else None),
         "message_targets": [(t.placeholder, t.team.name) for t in run.teams
                             if t.placeholder != scope] + [("excon", "EXCON")],
     }
@@ -157,6 +160,20 @@ def attachment(ref: str, key: str, index: int) -> Response:
     run = access.load(db, ref)
     team = access.require_player(run, user)
     return play.attachment_response(db, run, planning.find_inject(run, key), team, user, index)
+
+
+@bp.post("/<ref>/feedback")
+@login_required
+def give_feedback(ref: str) -> WerkzeugResponse:
+    """A player's feedback or lesson learned (open after ENDEX for the scenario's window)."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    team = access.require_player(run, user)
+    try:
+        feedback.submit(db, run, team, user, forms.text("kind"), forms.text("text"))
+    except AccordError as exc:
+        return _failed(ref, exc)
+    return _done(run, "Thank you: feedback recorded.", sync=False)
 
 
 @bp.post("/<ref>/expectations/<result_id>/judge")

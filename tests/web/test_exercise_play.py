@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from accord.models.users import Role
 from exercises.judging import evaluation
 from exercises.models import Exercise, ExerciseInject, InjectState
+from exercises.runs import control
 from tests.conftest import LiveServer
 from tests.exercises.playdrill import running
 from tests.exercises.test_runner import scheduler, wait_for  # noqa: F401  (fixture)
@@ -95,6 +96,21 @@ def test_console_shows_every_thread_and_excon_replies(app: Flask, session: Sessi
     andes = app.test_client()
     sign_in(andes, "valentina")
     assert "Andes, please answer" in andes.get(f"/exercises/{run.id}").get_data(as_text=True)
+
+
+def test_feedback_form_after_endex(app: Flask, session: Session) -> None:
+    run = _world(session, app)
+    run.document = {**run.document, "feedback_window": "PT24H"}
+    control.complete(session, run)
+    session.commit()
+    player = app.test_client()
+    sign_in(player, "kristjan")
+    page = player.get(f"/exercises/{run.id}")
+    assert "Send feedback" in page.get_data(as_text=True)
+    done = player.post(f"/exercises/{run.id}/feedback", follow_redirects=True, data={
+        "csrf_token": csrf_from(page), "kind": "lesson", "text": "Share the C2 list earlier"})
+    text = done.get_data(as_text=True)
+    assert "Thank you: feedback recorded." in text and "Share the C2 list earlier" in text
 
 
 @pytest.mark.browser
