@@ -109,3 +109,26 @@ def visible_exercises(session: Session, user: User) -> list[Exercise]:
 def all_exercises(session: Session) -> list[Exercise]:
     """Every exercise, newest start first (the CLI runs with the operator's full view)."""
     return list(session.scalars(select(Exercise).order_by(Exercise.start_at.desc())))
+
+
+def message_sender(exercise: Exercise, user: User, as_excon: bool = False) -> str:
+    """Who a message is from: the user's team placeholder, or ``excon`` for EXCON's
+    coordinators (always when they play no team, on request when they also play)."""
+    _visible(exercise, user)
+    if as_excon:
+        if not is_controller(exercise, user):
+            raise Forbidden("Only the exercise's coordinators (EXCON) may write as EXCON.")
+        return "excon"
+    team = participant(exercise, user)
+    if team is not None and user.role in PLAYER_ROLES:
+        return team.placeholder
+    if is_controller(exercise, user):
+        return "excon"
+    raise Forbidden("Only players and EXCON may send messages.")
+
+
+def message_scope(exercise: Exercise, user: User) -> str | None:
+    """Whose threads the user reads: ``None`` for all (EXCON and staff), else their team's."""
+    if is_viewer(exercise, user):
+        return None
+    return require_player(exercise, user).placeholder

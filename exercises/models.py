@@ -323,3 +323,47 @@ class ImprovementAction(Base):
     created_at: Mapped[created_at]
 
     owner_team: Mapped[Team] = relationship(lazy="joined")
+
+
+class ExerciseThread(Base):
+    """A conversation between teams of one run, and possibly EXCON (``excon``).
+
+    ``participants`` lists the scenario placeholders of the teams in the thread, plus
+    ``excon`` when the exercise control team is addressed; EXCON and staff read every thread.
+    """
+
+    __tablename__ = "exercise_threads"
+
+    id: Mapped[uuid_pk]
+    exercise_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercises.id", ondelete="CASCADE"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[list[str]] = mapped_column(JSON)
+    started_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[created_at]
+
+    messages: Mapped[list[ExerciseMessage]] = relationship(
+        back_populates="thread", cascade="all, delete-orphan", order_by="ExerciseMessage.created_at"
+    )
+
+
+class ExerciseMessage(Base):
+    """One message in a thread, from a team (its placeholder) or from EXCON (``excon``)."""
+
+    __tablename__ = "exercise_messages"
+
+    id: Mapped[uuid_pk]
+    thread_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercise_threads.id", ondelete="CASCADE"), index=True
+    )
+    exercise_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercises.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    author: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    thread: Mapped[ExerciseThread] = relationship(back_populates="messages")

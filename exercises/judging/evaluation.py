@@ -21,9 +21,9 @@ from accord import audit
 from accord.db import utcnow
 from accord.errors import BadRequest, Conflict, NotFound
 from accord.models.users import User
-from exercises.judging.evidence import EvidenceIndex
+from exercises.judging.evidence import Evidence, EvidenceIndex
 from exercises.models import Exercise, ExerciseInject, ExpectationResult, Verdict
-from exercises.runs.planning import inject_spec
+from exercises.runs.planning import inject_spec, scaled
 
 MANUAL_VERDICTS = (Verdict.MET, Verdict.PARTIALLY_MET, Verdict.NOT_MET, Verdict.NOT_OBSERVED)
 OVERRIDE_VERDICTS = (Verdict.MET, Verdict.LATE, Verdict.MISSED, Verdict.PARTIALLY_MET,
@@ -48,6 +48,39 @@ def results(session: Session, exercise: Exercise) -> list[ExpectationResult]:
     return sorted(rows, key=lambda r: (order.get(r.inject_id, 0), r.action_key, r.team.name))
 
 
+def _evidence(index: EvidenceIndex, exercise: Exercise, inject: ExerciseInject,
+              result: ExpectationResult, rows: list[ExpectationResult]) -> Evidence | None:
+    action = action_spec(exercise, inject, result.action_key)
+    if action.get("joint"):
+        teams = [r.team_id for r in rows
+                 if r.inject_id == inject.id and r.action_key == result.action_key]
+        return index.joint_evidence(inject, action, teams) if inject.released_at else None
+    return index.find(inject, result.team_id, action)
+
+
+def counted_deadline(exercise: Exercise, result: ExpectationResult,
+                     rows: list[ExpectationResult]) -> datetime | None:
+    """The deadline of an action counted from another team's action (``deadline_from``):
+    the referenced action's first evidence (never before this inject's release) plus the
+    deadline; until that evidence exists, the end of play. None for ordinary actions."""
+    injects = {inject.id: inject for inject in exercise.injects}
+    inject = injects[result.inject_id]
+    action = action_spec(exercise, inject, result.action_key)
+    ref = action.get("deadline_from")
+    if not ref:
+        return None
+    keys = {i.key: i.id for i in exercise.injects}
+    teams = {t.placeholder: t.team_id for t in exercise.teams}
+    starts = [r.evidence_at for r in rows
+              if r.inject_id == keys.get(ref["inject"]) and r.action_key == ref["action"]
+              and (ref.get("team") is None or r.team_id == teams.get(ref["team"]))
+              and r.evidence_at is not None]
+    if not starts:
+        return exercise.end_at
+    start = max(min(starts), inject.released_at or min(starts))
+    return start + scaled(exercise, action["deadline"])
+
+
 def evaluate(session: Session, exercise: Exercise, *, final: bool = False,
              now: datetime | None = None) -> dict[str, int]:
     """Refresh every automatic verdict; ``final`` (ENDEX) turns open ones into *missed*."""
@@ -55,18 +88,21 @@ def evaluate(session: Session, exercise: Exercise, *, final: bool = False,
     index = EvidenceIndex.load(session, exercise)
     injects = {inject.id: inject for inject in exercise.injects}
     counts: Counter[str] = Counter()
-    for result in results(session, exercise):
+    rows = results(session, exercise)
+    for result in rows:  # evidence first: deadlines may count from another team's evidence
         if result.evidence_kind != "manual":
-            inject = injects[result.inject_id]
-            found = index.find(inject, result.team_id, action_spec(exercise, inject,
-                                                                    result.action_key))
-            if found is not None:
-                result.evidence_at = found.at
-                result.evidence = found.detail
-                on_time = found.at <= result.deadline_at
+            found = _evidence(index, exercise, injects[result.inject_id], result, rows)
+            result.evidence_at = found.at if found else None
+            result.evidence = found.detail if found else {}
+    for result in rows:
+        counted = counted_deadline(exercise, result, rows)
+        if counted is not None:
+            result.deadline_at = counted
+        if result.evidence_kind != "manual":
+            if result.evidence_at is not None:
+                on_time = result.evidence_at <= result.deadline_at
                 result.auto_verdict = Verdict.MET if on_time else Verdict.LATE
             else:
-                result.evidence_at, result.evidence = None, {}
                 closed = final or now > result.deadline_at
                 result.auto_verdict = Verdict.MISSED if closed else Verdict.PENDING
         counts[result.verdict.value] += 1

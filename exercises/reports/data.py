@@ -35,7 +35,7 @@ from exercises.models import (
 )
 from exercises.reports import reliability
 from exercises.reports.scenario_time import scenario_clock
-from exercises.runs import lateness
+from exercises.runs import lateness, messages
 from exercises.runs.planning import inject_spec, local_iso
 
 REPORT_FORMAT = "accord-aar/1"
@@ -181,8 +181,14 @@ def _control_events(session: Session, exercise: Exercise, index: EvidenceIndex
 # Where timeline events come from. Another part of the exercises package that records play
 # (e.g. team-to-team messages) adds its source here: a function returning events with at
 # least "at" (hub UTC, ISO 8601), "kind" and "team"; the report adds the clocks.
+def _message_events(session: Session, exercise: Exercise,
+                    _index: EvidenceIndex) -> list[dict[str, Any]]:
+    """Team-to-team and EXCON messages (exercises.runs.messages)."""
+    return messages.timeline_entries(session, exercise)
+
+
 EVENT_SOURCES: tuple[EventSource, ...] = (_inject_events, _response_events, _stix_events,
-                                          _control_events)
+                                          _control_events, _message_events)
 
 
 def _timeline(session: Session, exercise: Exercise, index: EvidenceIndex) -> list[dict[str, Any]]:

@@ -88,6 +88,8 @@ def _event_text(event: dict[str, Any]) -> str:
         return f"EXCON {event['action'].replace('_', ' ')}" + (
             f" {event['inject']}" if event["inject"] else "") \
             + f" by {event['actor'] or 'scheduler'}"
+    if kind == "message":
+        return f"Message from {event['team']} ({event['author']}) {event['text']}"
     if "text" not in event:  # from a timeline source this renderer does not know
         return f"{kind.capitalize()}" + (f" by {event['author']}" if event.get("author") else "")
     detail = event["decision"] or event["text"] or ""

@@ -34,8 +34,9 @@ from exercises.models import (
     Verdict,
 )
 from exercises.runs import publish, webhooks
-from exercises.runs.marking import prepare
+from exercises.runs.marking import prepare, run_id
 from exercises.runs.planning import audience, inject_spec, scaled
+from exercises.scenarios.per_team import for_team, team_stix_ids
 
 log = logging.getLogger("accord.exercises")
 
@@ -48,8 +49,10 @@ def begin(exercise: Exercise, now: datetime) -> None:
 
 
 def scenario_stix_ids(exercise: Exercise) -> set[str]:
-    """Every STIX id defined by the scenario's injects (rewritten per run when published)."""
-    return {obj["id"] for inject in exercise.document["injects"] for obj in inject["stix"]}
+    """Every STIX id defined by the scenario's injects, shared or per team (rewritten per run
+    when published)."""
+    return {obj["id"] for inject in exercise.document["injects"] for obj in inject["stix"]} | {
+        sid for inject in exercise.document["injects"] for sid in team_stix_ids(inject)}
 
 
 def _publish(session: Session, exercise: Exercise, spec: dict[str, Any],
@@ -63,10 +66,23 @@ def _publish(session: Session, exercise: Exercise, spec: dict[str, Any],
     else:
         targets = [session.get(Collection, team.briefing_collection_id) for team in teams]
     published: dict[str, Any] = {"objects": [obj["id"] for obj in objects[2:]], "collections": []}
-    for collection in targets:
+    for collection in targets if spec["stix"] else []:
         assert collection is not None
         outcome = publish.publish_objects(session, collection, exercise.owner_team, objects, actor)
         published["collections"].append({"id": str(collection.id), **outcome})
+    for team in teams:  # each team's own bundle goes into its briefing collection only
+        own = for_team(spec, team.placeholder)["stix"]
+        if not own:
+            continue
+        prepared = prepare(own, exercise.id, scenario_stix_ids(exercise), now,
+                           Tlp.parse(exercise.document["default_tlp"]),
+                           exercise.owner_team.identity_id)
+        briefing = session.get(Collection, team.briefing_collection_id)
+        assert briefing is not None
+        outcome = publish.publish_objects(session, briefing, exercise.owner_team, prepared, actor)
+        published["collections"].append({"id": str(briefing.id), "team": team.team.name,
+                                         "objects": [obj["id"] for obj in prepared[2:]],
+                                         **{k: v for k, v in outcome.items() if k != "objects"}})
     return published
 
 
@@ -79,7 +95,9 @@ def _expectations(session: Session, exercise: Exercise, inject: ExerciseInject,
             session.add(ExpectationResult(
                 exercise_id=exercise.id, inject_id=inject.id, action_key=action["id"],
                 team_id=team.team_id, evidence_kind=action["evidence"],
-                deadline_at=now + scaled(exercise, action["deadline"]),
+                # counted from another team's action: open until then (see evaluation)
+                deadline_at=exercise.end_at if action.get("deadline_from")
+                else now + scaled(exercise, action["deadline"]),
                 auto_verdict=None if action["evidence"] == "manual" else Verdict.PENDING))
             count += 1
     return count
@@ -108,12 +126,16 @@ def release(session: Session, exercise: Exercise, inject: ExerciseInject, mode: 
     for team in teams:
         session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id, channel="inbox",
                                      delivered_at=now))
-    if "taxii" in spec["channels"] and spec["stix"]:
+    if "taxii" in spec["channels"] and (spec["stix"] or team_stix_ids(spec)):
         details["taxii"] = _publish(session, exercise, spec, teams, now, actor)
         for team in teams:
-            session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
-                                         channel="taxii", delivered_at=now,
-                                         detail={"objects": details["taxii"]["objects"]}))
+            own = [run_id(exercise.id, obj["id"])
+                   for obj in for_team(spec, team.placeholder)["stix"]]
+            shared = details["taxii"]["objects"] if spec["stix"] else []
+            if shared or own:
+                session.add(ExerciseDelivery(inject_id=inject.id, team_id=team.team_id,
+                                             channel="taxii", delivered_at=now,
+                                             detail={"objects": [*shared, *own]}))
     if "webhook" in spec["channels"]:
         for team in teams:
             if team.webhook_url:  # sent later by the scheduler's worker (outbox)

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from accord.db import database, job_session, utcnow
 from accord.errors import Conflict
 from accord.scheduler.jobs import job_app
+from exercises.judging import evaluation
 from exercises.models import Exercise, ExerciseInject, ExerciseState, InjectState
-from exercises.runs import control, delivery, job_sync, webhooks
+from exercises.runs import control, delivery, job_sync, triggers, webhooks
+from exercises.runs.planning import inject_spec
 
 log = logging.getLogger("accord.exercises")
 EARLY_TOLERANCE = timedelta(seconds=1)
@@ -59,9 +61,24 @@ def fire_inject(exercise_id: str, inject_key: str) -> None:
         inject = next((i for i in exercise.injects if i.key == inject_key), None)
         if inject is None or inject.state != InjectState.PENDING or inject.held:
             return
-        if inject.due_at > utcnow() + EARLY_TOLERANCE:  # moved by a pause since scheduling
+        if inject_spec(exercise, inject.key).get("release_on"):
+            evaluation.evaluate(session, exercise)  # the condition is judged on fresh verdicts
+        due = triggers.release_time(session, exercise, inject)
+        if due is None or due > utcnow() + EARLY_TOLERANCE:  # moved, or condition not held
             return
         _release(session, exercise, inject)
+    job_sync.sync_jobs(app, exercise_id)  # verdicts may now trigger conditional injects
+
+
+def watch_conditions(exercise_id: str) -> None:
+    """Re-evaluate a run whose conditional injects wait on STIX evidence, then re-sync."""
+    app = job_app()
+    with job_session(app) as session:
+        exercise = session.get(Exercise, uuid.UUID(exercise_id))
+        if exercise is None or exercise.state != ExerciseState.RUNNING:
+            return
+        evaluation.evaluate(session, exercise)
+    job_sync.sync_jobs(app, exercise_id)
 
 
 def close_exercise(exercise_id: str) -> None:
@@ -76,8 +93,11 @@ def close_exercise(exercise_id: str) -> None:
             return
         # After a scheduler outage every overdue job fires at once: release what was due
         # first, in order, so ENDEX never cancels an inject that should have gone out.
+        evaluation.evaluate(session, exercise)
         for inject in exercise.injects:
-            if inject.state == InjectState.PENDING and not inject.held and inject.due_at <= now:
+            due = triggers.release_time(session, exercise, inject)
+            if (inject.state == InjectState.PENDING and not inject.held and due is not None
+                    and due <= now):
                 _release(session, exercise, inject)
         control.complete(session, exercise)
         log.info("exercise %s completed", exercise.name)

@@ -17,11 +17,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from accord.db import database
 from accord.scheduler.jobs import JOB_DEFAULTS, JOBSTORE_TABLE
 from exercises.models import Exercise, ExerciseState, InjectState
+from exercises.runs import triggers
 
 ACTIVE = (ExerciseState.SCHEDULED, ExerciseState.RUNNING)
 JOBS = "exercises.runs.job_functions"  # the module APScheduler imports the job functions from
@@ -34,17 +35,30 @@ def job_prefix(exercise_id: uuid.UUID | str) -> str:
 
 
 def desired_jobs(exercise: Exercise) -> dict[str, tuple[str, list[str], datetime]]:
-    """Job id -> (function, args, run time) for what should be scheduled now."""
+    """Job id -> (function, args, run time) for what should be scheduled now.
+
+    A conditional inject gets its job once its condition has a time (derived from the
+    expectations in the database, :mod:`exercises.runs.triggers`); while one waits on
+    evidence that only an evaluation finds (a STIX write), a ``watch`` job re-evaluates.
+    """
     prefix = job_prefix(exercise.id)
     ident = str(exercise.id)
     wanted: dict[str, tuple[str, list[str], datetime]] = {}
     if exercise.state == ExerciseState.SCHEDULED:
         wanted[prefix + "start"] = (f"{JOBS}:start_exercise", [ident], exercise.start_at)
     if exercise.state in ACTIVE:
+        session = object_session(exercise)
+        assert session is not None
         for inject in exercise.injects:
             if inject.state == InjectState.PENDING and not inject.held:
-                wanted[prefix + "inject:" + inject.key] = (
-                    f"{JOBS}:fire_inject", [ident, inject.key], inject.due_at)
+                due = triggers.release_time(session, exercise, inject)
+                if due is not None:
+                    wanted[prefix + "inject:" + inject.key] = (
+                        f"{JOBS}:fire_inject", [ident, inject.key], due)
+        if (exercise.state == ExerciseState.RUNNING
+                and triggers.waiting_on_evidence(session, exercise)):
+            wanted[prefix + "watch"] = (f"{JOBS}:watch_conditions", [ident],
+                                        triggers.next_watch())
         wanted[prefix + "end"] = (f"{JOBS}:close_exercise", [ident], exercise.end_at)
     return wanted
 

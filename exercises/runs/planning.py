@@ -33,6 +33,7 @@ from exercises.models import (
     StaffRole,
 )
 from exercises.scenarios import library
+from exercises.scenarios.conditions import planned_offset
 from exercises.scenarios.durations import parse_iso
 
 MAX_SPEED = 3600.0
@@ -100,7 +101,7 @@ def scenario_end_offset(document: dict[str, Any]) -> timedelta:
     inject and deadline inside it), else the last inject plus its longest deadline."""
     if document.get("duration"):
         return parse_iso(document["duration"])
-    ends = [parse_iso(inject["offset"]) + max(
+    ends = [planned_offset(document, inject) + max(
         [parse_iso(a["deadline"]) for a in inject["expected_actions"]] or [timedelta(0)])
         for inject in document["injects"]]
     return max(ends or [timedelta(0)])
@@ -168,9 +169,9 @@ def _staff(session: Session, exercise: Exercise, usernames: list[str], role: Sta
 
 def _injects(exercise: Exercise, document: dict[str, Any]) -> None:
     ordered = sorted(enumerate(document["injects"]),
-                     key=lambda pair: (parse_iso(pair[1]["offset"]), pair[0]))
+                     key=lambda pair: (planned_offset(document, pair[1]), pair[0]))
     for sequence, (_, inject) in enumerate(ordered, start=1):
-        offset = parse_iso(inject["offset"])
+        offset = planned_offset(document, inject)
         planned = exercise.start_at + scaled(exercise, offset)
         exercise.injects.append(ExerciseInject(
             key=inject["id"], sequence=sequence, offset_seconds=offset.total_seconds(),

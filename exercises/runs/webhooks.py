@@ -29,6 +29,7 @@ from urllib3.util import Timeout
 from accord.db import utcnow
 from exercises.models import Exercise, ExerciseDelivery, ExerciseInject, ExerciseTeam
 from exercises.runs.marking import EXERCISE_STATEMENT
+from exercises.scenarios.per_team import for_team
 
 log = logging.getLogger("accord.exercises")
 ATTEMPT_DEADLINE = 5.0  # seconds per attempt, connect and read together
@@ -49,14 +50,16 @@ def payload(exercise: Exercise, inject: ExerciseInject, team: ExerciseTeam,
             spec: dict[str, Any], now: datetime) -> dict[str, Any]:
     """What the partner's endpoint receives (fixed at release, the same on every retry)."""
     late = (now - inject.due_at).total_seconds()
+    seen = for_team(spec, team.placeholder)  # the team's own text and attachments, if any
     return {
         "banner": EXERCISE_STATEMENT,
         "exercise": {"id": str(exercise.id), "name": exercise.name},
         "team": team.team.name,
-        "inject": {"id": spec["id"], "title": spec["title"], "from": spec["from"],
-                   "body": spec["body"], "released_at": now.isoformat(),
+        "inject": {"id": spec["id"], "title": seen["title"], "from": spec["from"],
+                   "body": seen["body"], "released_at": now.isoformat(),
                    "due_at": inject.due_at.isoformat(),
-                   "late_seconds": round(late, 3) if late > 0 else 0.0},
+                   "late_seconds": round(late, 3) if late > 0 else 0.0,
+                   "attachments": [a["name"] for a in seen["attachments"]]},
     }
 
 

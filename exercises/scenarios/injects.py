@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any
 
 import stix2
 from stix2.exceptions import STIXError
 
-from exercises.scenarios import references
+from exercises.scenarios import conditions, matches, per_team, references
 from exercises.scenarios.checking import SLUG, Checker, join
 from exercises.scenarios.durations import parse_iso
 
 CHANNELS = ("inbox", "taxii", "webhook")
-EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual")
-STIX_EVIDENCE = ("indicator", "sighting", "revocation", "new_version")
-STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]+--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+EVIDENCE_KINDS = ("acknowledge", "response", "stix", "manual", "receipt")
+STIX_ID = matches.STIX_ID
 INJECT_KEYS = {"id", "offset", "phase", "from", "title", "body", "audience", "channels", "hold",
-               "controller_notes", "stix", "expected_actions"}
+               "controller_notes", "stix", "expected_actions", "release_on", "attachments",
+               "per_team"}
 MAX_WEIGHT = 1000
 ACTION_KEYS = {"id", "teams", "text", "deadline", "objective", "weight", "evidence", "match",
-               "decision_options"}
-MATCH_KEYS = {"object", "pattern", "pattern_contains", "sighting_of", "of"}
+               "decision_options", "deadline_from", "joint"}
 # Timestamps a scenario may leave out; the hub sets them when the inject fires.
 PLACEHOLDER_TIME = "2000-01-01T00:00:00.000Z"
 
@@ -81,31 +78,6 @@ def _stix_object(check: Checker, raw: Any, path: str, seen: set[str]) -> dict[st
     return dict(obj)
 
 
-def _match(check: Checker, raw: Any, path: str) -> dict[str, str]:
-    entry = check.mapping(raw, path)
-    if entry is None:
-        return {}
-    check.known_keys(entry, MATCH_KEYS, path)
-    kind = check.text(entry, "object", path, required=True)
-    if kind and kind not in STIX_EVIDENCE:
-        check.add(join(path, "object"), f"must be one of {', '.join(STIX_EVIDENCE)}")
-    result = {"object": kind}
-    for key in ("pattern", "pattern_contains", "sighting_of", "of"):
-        value = check.text(entry, key, path)
-        if value:
-            result[key] = value
-    if kind == "indicator" and not ({"pattern", "pattern_contains"} & set(result)):
-        check.add(path, "an indicator match needs 'pattern' or 'pattern_contains'")
-    if kind == "sighting" and "sighting_of" not in result:
-        check.add(path, "a sighting match needs 'sighting_of' (the indicator's STIX id)")
-    if kind in ("revocation", "new_version") and not ({"of", "pattern_contains"} & set(result)):
-        check.add(path, f"a {kind} match needs 'of' (a STIX id) or 'pattern_contains'")
-    for key in ("sighting_of", "of"):
-        if key in result and not STIX_ID.match(result[key]):
-            check.add(join(path, key), "must be a STIX id such as indicator--<uuid>")
-    return result
-
-
 def label(parent: str, field: str, raw: Any, index: int, seen: set[str]) -> str:
     """``injects[GR-07]`` when the item has a usable, new id; ``injects[3]`` otherwise."""
     ident = raw.get("id") if isinstance(raw, dict) else None
@@ -149,7 +121,7 @@ def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[s
         "evidence": evidence,
     }
     if evidence == "stix":
-        action["match"] = _match(check, entry.get("match"), join(path, "match"))
+        action["match"] = matches.check_match(check, entry.get("match"), join(path, "match"))
     elif "match" in entry:
         check.add(join(path, "match"), "only 'stix' evidence takes a match")
     options = entry.get("decision_options")
@@ -160,6 +132,17 @@ def _action(check: Checker, raw: Any, path: str, audience: set[str], seen: set[s
             check.add(join(path, "decision_options"), "must be a list of texts")
         else:
             action["decision_options"] = options
+    deadline_from = conditions.read_reference(check, entry.get("deadline_from"),
+                                              join(path, "deadline_from"))
+    if deadline_from is not None:
+        action["deadline_from"] = deadline_from
+    joint = entry.get("joint", False)
+    if not isinstance(joint, bool):
+        check.add(join(path, "joint"), "must be true or false")
+    elif joint and evidence != "response":
+        check.add(join(path, "joint"), "only 'response' evidence can be a joint decision")
+    elif joint:
+        action["joint"] = True
     return action
 
 
@@ -193,6 +176,11 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
     raw_objects = check.items(entry.get("stix"), join(path, "stix"), required=False)
     objects = [obj for index, raw_obj in enumerate(raw_objects)
                if (obj := _stix_object(check, raw_obj, join(join(path, "stix"), index), stix_ids))]
+    teams_content = per_team.check_per_team(check, entry.get("per_team"), join(path, "per_team"),
+                                            audience_set, _stix_object, stix_ids)
+    attachments = per_team.check_attachments(check, entry.get("attachments"),
+                                             join(path, "attachments"))
+    any_stix = bool(objects) or any("stix" in own for own in teams_content.values())
     hold = entry.get("hold", False)
     if not isinstance(hold, bool):
         check.add(join(path, "hold"), "must be true or false")
@@ -203,20 +191,33 @@ def _inject(check: Checker, raw: Any, path: str, inject_ids: set[str], stix_ids:
         if (action := _action(check, raw_action,
                               label(path, "expected_actions", raw_action, index, seen),
                               audience_set, seen))]
-    return {
+    for number, action in enumerate(actions):
+        if action["evidence"] == "receipt" and not any_stix:
+            check.add(join(join(join(path, "expected_actions"), number), "evidence"),
+                      "receipt evidence needs an inject with stix objects (read over TAXII)")
+    release_on = conditions.read_release_on(check, entry.get("release_on"),
+                                            join(path, "release_on"))
+    inject: dict[str, Any] = {
         "id": ident,
-        "offset": check.duration(entry, "offset", path),
+        "offset": check.duration(entry, "offset", path, required=release_on is None),
         "phase": check.text(entry, "phase", path),
         "from": check.text(entry, "from", path),
         "title": check.text(entry, "title", path, required=True, max_length=300),
         "body": check.text(entry, "body", path),
         "audience": audience,
-        "channels": _channels(check, entry.get("channels"), join(path, "channels"), bool(objects)),
+        "channels": _channels(check, entry.get("channels"), join(path, "channels"), any_stix),
         "hold": hold,
         "controller_notes": check.text(entry, "controller_notes", path),
         "stix": objects,
         "expected_actions": actions,
     }
+    if release_on is not None:
+        inject["release_on"] = release_on
+    if attachments:
+        inject["attachments"] = attachments
+    if teams_content:
+        inject["per_team"] = teams_content
+    return inject
 
 
 def check_injects(check: Checker, raw: Any) -> list[dict[str, Any]]:
@@ -235,4 +236,5 @@ def check_injects(check: Checker, raw: Any) -> list[dict[str, Any]]:
             check.inject_paths[inject["id"]] = path
             injects.append(inject)
     references.check(check, injects)
+    conditions.check_references(check, injects)
     return injects

@@ -40,6 +40,8 @@ class Definition:
 
 
 def _order(inject: dict[str, Any], position: int) -> tuple[timedelta, int]:
+    if not inject.get("offset"):  # released on a condition: its objects come at no known time
+        return timedelta(days=36500), position
     try:
         return parse_iso(inject.get("offset")), position
     except DurationError:

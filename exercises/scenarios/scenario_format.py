@@ -29,7 +29,7 @@ DEFAULT_SCALE = [
 ]
 TOP_LEVEL_KEYS = {
     "format", "title", "version", "description", "language", "default_tlp", "duration",
-    "rating_scale", "objectives", "teams", "injects",
+    "rating_scale", "objectives", "teams", "injects", "feedback_window",
 }
 
 
@@ -136,7 +136,7 @@ def _header(check: Checker, data: dict[str, Any]) -> dict[str, Any]:
         tlp = level.value
     except ValueError as exc:
         check.add("default_tlp", str(exc))
-    return {
+    header: dict[str, Any] = {
         "format": FORMAT,
         "title": check.text(data, "title", "", required=True, max_length=200),
         "version": check.text(data, "version", "", required=True, max_length=40),
@@ -145,6 +145,10 @@ def _header(check: Checker, data: dict[str, Any]) -> dict[str, Any]:
         "default_tlp": tlp,
         "duration": check.duration(data, "duration", "", required=False),
     }
+    window = check.duration(data, "feedback_window", "", required=False)
+    if window:
+        header["feedback_window"] = window  # forms stay open this long after ENDEX
+    return header
 
 
 def validate(data: Any) -> tuple[dict[str, Any], list[Problem]]:

@@ -32,7 +32,7 @@ from exercises.api import presenters
 from exercises.judging import evaluation
 from exercises.models import Exercise, Verdict
 from exercises.reports import data as report_data
-from exercises.runs import actions, job_sync, planning, play
+from exercises.runs import actions, feedback, job_sync, messages, planning, play
 
 bp = Blueprint("exercises", __name__, url_prefix="/exercises", template_folder="templates")
 
@@ -41,6 +41,8 @@ def _context(run: Exercise) -> dict[str, Any]:
     db, user = get_session(), current_user()
     viewer = access.is_viewer(run, user)
     team = None if viewer else access.require_player(run, user)
+    scope = None if viewer else team.placeholder if team else None
+    zone = team.team.timezone if team else user.team.timezone
     return {
         "run": run,
         "status": presenters.status(db, run) if viewer else presenters.summary(run),
@@ -50,6 +52,15 @@ def _context(run: Exercise) -> dict[str, Any]:
         "report_formats": reports.FORMATS,
         "inbox": play.inbox(db, run, team) if team is not None else None,
         "team": team,
+        "threads": [messages.thread_view(run, t, zone)
+                    for t in messages.threads(db, run, scope)],
+        "writes_as": "excon" if viewer and access.is_controller(run, user)
+        else scope,
+        "feedback_open": feedback.is_open(run),
+        "feedback_closes": feedback.closes_at(run),
+        "feedback": feedback.entries(db, run, team if not viewer else None),
+        "message_targets": [(t.placeholder, t.team.name) for t in run.teams
+                            if t.placeholder != scope] + [("excon", "EXCON")],
     }
 
 
@@ -119,20 +130,50 @@ def inject_action(ref: str, key: str, action: str) -> WerkzeugResponse:
 @bp.post("/<ref>/inbox/<key>")
 @login_required
 def respond(ref: str, key: str) -> WerkzeugResponse:
-    """Acknowledge an inject, or answer it (free text or a decision), for the user's team."""
+    """Acknowledge an inject, answer one of its expected actions (free text or a decision),
+    or sign off a joint decision, for the user's team: everything the API accepts."""
     db, user = get_session(), current_user()
     run = access.load(db, ref)
     team = access.require_player(run, user)
     try:
         inject = planning.find_inject(run, key)
-        if forms.text("kind") == "acknowledge":
+        kind = forms.text("kind")
+        if kind == "acknowledge":
             play.acknowledge(db, run, inject, team, user)
+        elif kind == "signoff":
+            play.sign_off(db, run, inject, team, user, forms.text("action"),
+                          forms.text("decision"))
         else:
             play.respond(db, run, inject, team, user, forms.text("text"),
                          forms.text("action") or None, forms.text("decision") or None)
+        evaluation.evaluate(db, run)  # live verdicts; conditional injects wait on them
     except AccordError as exc:
         return _failed(ref, exc)
-    return _done(run, f"Recorded for inject {key}.", sync=False)
+    return _done(run, f"Recorded for inject {key}.", sync=True)
+
+
+@bp.get("/<ref>/inbox/<key>/attachments/<int:index>")
+@login_required
+def attachment(ref: str, key: str, index: int) -> Response:
+    """Download one file attached to an inject in the user's team inbox."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    team = access.require_player(run, user)
+    return play.attachment_response(db, run, planning.find_inject(run, key), team, user, index)
+
+
+@bp.post("/<ref>/feedback")
+@login_required
+def give_feedback(ref: str) -> WerkzeugResponse:
+    """A player's feedback or lesson learned (open after ENDEX for the scenario's window)."""
+    db, user = get_session(), current_user()
+    run = access.load(db, ref)
+    team = access.require_player(run, user)
+    try:
+        feedback.submit(db, run, team, user, forms.text("kind"), forms.text("text"))
+    except AccordError as exc:
+        return _failed(ref, exc)
+    return _done(run, "Thank you: feedback recorded.", sync=False)
 
 
 @bp.post("/<ref>/expectations/<result_id>/judge")

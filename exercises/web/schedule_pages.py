@@ -26,7 +26,7 @@ from accord.web.sessions import current_user, role_required
 from exercises.models import Scenario
 from exercises.runs import job_sync, planning
 from exercises.scenarios import library
-from exercises.scenarios.durations import parse_iso
+from exercises.scenarios.conditions import planned_offset
 
 bp = Blueprint("schedule", __name__, url_prefix="/exercises/schedule")
 coordinators = role_required(Role.COORDINATOR)
@@ -74,8 +74,9 @@ def preview(record: Scenario, plan: planning.ScheduleRequest) -> list[PreviewRow
     session = get_session()
     mapped = [lookup.team(session, name) for name in plan.teams.values()]
     rows = [PreviewRow("Start", plan.start, [(t.name, _local(plan.start, t)) for t in mapped])]
-    for inject in sorted(record.document["injects"], key=lambda i: parse_iso(i["offset"])):
-        moment = plan.start + parse_iso(inject["offset"]) / plan.speed
+    document = record.document
+    for inject in sorted(document["injects"], key=lambda i: planned_offset(document, i)):
+        moment = plan.start + planned_offset(document, inject) / plan.speed
         rows.append(PreviewRow(f"{inject['id']} {inject['title']}", moment,
                                [(t.name, _local(moment, t)) for t in mapped]))
     return rows
