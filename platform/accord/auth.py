@@ -217,5 +217,5 @@ def require_scope(principal: Principal, scope: Scope) -> None:
 def require_role(principal: Principal, *roles: Role) -> None:
     """403 unless the user holds one of ``roles`` (admins always pass)."""
     if principal.user.role != Role.ADMIN and principal.user.role not in roles:
-        names = ", ".join(role.value for role in roles) or "admin"
-        raise Forbidden(f"This action needs one of these roles: admin, {names}.")
+        names = ", ".join(dict.fromkeys(["admin", *(role.value for role in roles)]))
+        raise Forbidden(f"This action needs one of these roles: {names}.")
