@@ -1,17 +1,22 @@
 """Layout fixes of issue 18 in a real Chromium, at a laptop width (1366 px) and a phone width
 (375 px): the admin nav stays on one row at 1366 px, a SHA-256 value stays inside its dashboard
-card, and every page has a favicon."""
+card, every page has a favicon, and exercise collections are folded on the admin page."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
+from accord.db import utcnow
 from accord.models.users import Role
 from accord.sharing.access import standing
 from accord.sharing.share import ListOptions, share
+from exercises.runs import planning
 from tests.conftest import LiveServer
+from tests.exercises.conftest import PLACEHOLDERS, TEAMS, World, import_sample
 from tests.factories import make_collection, make_grant, make_team, make_user
 from tests.web.browsing import fits_width, sign_in
 from tests.web.conftest import screenshot
@@ -54,3 +59,42 @@ def test_admin_nav_one_row_and_sha256_inside_its_card(page: Page, live_server: L
     assert page.evaluate(OVERFLOWING) == []
     assert fits_width(page)
     screenshot(page, "dashboard-sha256-375")
+
+
+def test_admin_collections_fold_exercise_collections(page: Page, live_server: LiveServer,
+                                                      session: Session) -> None:
+    """Three exercises for three teams make 12 exercise collections: one folded table, not
+    twelve grant forms (the page was 5,156 px tall)."""
+    world = World()
+    for name, country, tz in TEAMS:
+        world.teams[name] = make_team(session, name, country, tz)
+    for username, team, role in [("coordinator", "Lotus CERT", Role.COORDINATOR),
+                                 ("evaluator", "Baltic CERT", Role.EVALUATOR),
+                                 ("observer", "Andes CERT", Role.OBSERVER)]:
+        world.users[username] = make_user(session, world.teams[team], role, username)
+    make_user(session, world.teams["Lotus CERT"], Role.ADMIN, "admin")
+    make_collection(session, world.teams["Lotus CERT"], "Partner indicators")
+    scenario = import_sample(session)
+    for n in range(3):
+        request = planning.ScheduleRequest(
+            scenario=scenario, name=f"Drill {n + 1}", start=utcnow() + timedelta(days=n + 1),
+            teams=PLACEHOLDERS, evaluators=["evaluator"], observers=["observer"])
+        planning.schedule_exercise(session, request, world.users["coordinator"])
+    session.commit()
+
+    for width in (1366, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        if width == 1366:
+            sign_in(page, live_server, "admin")
+        page.goto(f"{live_server.url}/admin/collections")
+        expect(page.get_by_role("heading", name="Partner indicators")).to_be_visible()
+        assert page.get_by_role("button", name="Grant / change").count() == 1
+        folded = page.locator("#exercise-collections")
+        expect(folded).to_contain_text("Exercise collections 12")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 2000, f"{height} px at {width} px wide"
+        screenshot(page, f"admin-collections-folded-{width}")
+        assert fits_width(page), f"scrolls sideways at {width} px"
+    folded.locator("summary").click()
+    expect(folded.get_by_role("cell", name="Exercise Drill 2: briefing for Baltic CERT")
+           ).to_be_visible()
