@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
+from accord import audit
 from accord.db import utcnow
 from accord.models.users import Role
 from accord.sharing.access import standing
@@ -98,3 +99,37 @@ def test_admin_collections_fold_exercise_collections(page: Page, live_server: Li
     folded.locator("summary").click()
     expect(folded.get_by_role("cell", name="Exercise Drill 2: briefing for Baltic CERT")
            ).to_be_visible()
+
+
+LABELS_ABOVE_INPUTS = """() => [...document.querySelectorAll('form.filters > div')]
+  .filter(d => d.querySelector('label')).map(d => {
+    const l = d.querySelector('label').getBoundingClientRect();
+    const i = d.querySelector('input').getBoundingClientRect();
+    return Math.abs(l.left - i.left) < 2 && l.bottom <= i.top + 1; })"""
+
+
+def test_audit_log_names_targets_and_aligns_filters(page: Page, live_server: LiveServer,
+                                                    session: Session) -> None:
+    hub = make_team(session, "Lotus CERT", "VN")
+    make_user(session, hub, role=Role.ADMIN, username="admin")
+    partner = make_team(session, "Baltic CERT", "EE")
+    collection = make_collection(session, hub, "Partner indicators")
+    make_grant(session, collection, partner, max_tlp="green")
+    audit.record(session, "collection.grant", actor=None, target_type="collection",
+                 target_id=str(collection.id), details={"team": "Baltic CERT"})
+    session.commit()
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server, "admin")
+    page.goto(f"{live_server.url}/admin/audit/?action=collection")
+    link = page.get_by_role("link", name="Partner indicators").first
+    expect(link).to_be_visible()
+    assert str(collection.id) not in page.locator("table").inner_text()
+    screenshot(page, "admin-audit-targets-1366")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    assert all(page.evaluate(LABELS_ABOVE_INPUTS))
+    assert fits_width(page)
+    screenshot(page, "admin-audit-targets-375")
+    link.click()
+    expect(page.get_by_role("heading", name="Collections and grants")).to_be_visible()

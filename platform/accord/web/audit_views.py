@@ -11,6 +11,7 @@ from accord.db import get_session
 from accord.errors import BadRequest
 from accord.models.audit import AuditEvent
 from accord.models.users import Role
+from accord.web import audit_targets
 from accord.web.sessions import role_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -55,4 +56,4 @@ def index() -> str:
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("admin/audit.html", events=events, total=total, page=page,
-                           pages=pages, args=args)
+                           pages=pages, args=args, targets=audit_targets.describe(db, events))
