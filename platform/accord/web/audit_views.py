@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import Select, func, select
@@ -56,4 +57,5 @@ def index() -> str:
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("admin/audit.html", events=events, total=total, page=page,
-                           pages=pages, args=args, targets=audit_targets.describe(db, events))
+                           pages=pages, args=args, targets=audit_targets.describe(
+                               db, cast(list[AuditEvent], events)))
