@@ -10,6 +10,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+LAN_NAME = "hub.lan.test"
+"""A name that is not loopback to the browser (so it is not a secure context) but that Chromium
+resolves to 127.0.0.1: plain-HTTP-on-a-LAN tests without leaving the machine."""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -21,7 +24,8 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"],
         )
         yield chromium
         chromium.close()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy.orm import Session
 
 from accord.config import ConfigError, _check_cookie_secure
 from accord.web.security import INSECURE_TRANSPORT
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_user
-from tests.web.conftest import CHROMIUM, screenshot
+from tests.web.conftest import LAN_NAME, screenshot
 from tests.web.helpers import csrf_from
 
 LAN = "http://192.168.1.20:8000"
@@ -78,29 +78,23 @@ def test_plain_http_signs_in_when_secure_cookies_are_off(app: Flask, session: Se
 
 
 @pytest.mark.browser
-def test_browser_on_a_lan_name_sees_the_explanation(app: Flask, session: Session,
+def test_browser_on_a_lan_name_sees_the_explanation(app: Flask, session: Session, browser: Browser,
                                                     live_server: LiveServer) -> None:
     """A real Chromium on a non-loopback name (mapped to 127.0.0.1, so nothing leaves the
     machine) drops the Secure cookie; the page says why before the user even tries."""
     make_user(session, username="alice")
     app.config["SESSION_COOKIE_SECURE"] = True
     port = live_server.url.rsplit(":", 1)[1]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--host-resolver-rules=MAP hub.lan.test 127.0.0.1"])
+    for width in (1366, 375):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
         try:
-            for width in (1366, 375):
-                page = chromium.new_page(viewport={"width": width, "height": 800})
-                page.goto(f"http://hub.lan.test:{port}/login")
-                expect(page.locator("#transport-warning")).to_contain_text(
-                    "opened over plain HTTP")
-                screenshot(page, f"login-plain-http-{width}")
-                page.get_by_label("Username").fill("alice")
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Sign in").click()
-                expect(page.get_by_text("opened over plain HTTP")).to_be_visible()
-                page.close()
+            page.goto(f"http://{LAN_NAME}:{port}/login")
+            expect(page.locator("#transport-warning")).to_contain_text("opened over plain HTTP")
+            screenshot(page, f"login-plain-http-{width}")
+            page.get_by_label("Username").fill("alice")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("opened over plain HTTP")).to_be_visible()
         finally:
-            chromium.close()
+            context.close()
