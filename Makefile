@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck install install-test browser proxy clean
+.PHONY: demo test screenshots docs lint typecheck install install-test browser proxy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ proxy:
 ## test: install, then run the whole suite (SQLite; PostgreSQL too when ACCORD_TEST_DATABASE_URL is set)
 test: install-test browser proxy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## screenshots: run the browser tests and rewrite docs/screenshots/ (`make test` never writes them)
+screenshots: install-test browser
+	ACCORD_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+## docs: regenerate docs/cli.md from the real --help of every command (a test fails when stale)
+docs: install
+	$(BIN)/python -m accord.assembly.clidocs --write docs/cli.md
 
 lint: install-test
 	$(BIN)/ruff check platform feeds exercises tests bench

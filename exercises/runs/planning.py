@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord import audit
@@ -132,6 +133,15 @@ def _check_request(request: ScheduleRequest, document: dict[str, Any]) -> None:
             raise BadRequest(f"webhooks.{placeholder}: must be an http(s) URL")
 
 
+def _check_name_free(session: Session, name: str) -> None:
+    """409 when another exercise has this name (case-insensitive): names pick exercises in the
+    CLI, the web and reports, and title their collections."""
+    taken = session.scalar(select(Exercise.id).where(func.lower(Exercise.name) == name.lower())
+                           .limit(1))
+    if taken is not None:
+        raise Conflict(f"name: an exercise named {name!r} already exists; choose another name")
+
+
 def _collections(session: Session, exercise: Exercise, teams: dict[str, Team], tlp: Tlp
                  ) -> tuple[Collection, dict[str, Collection]]:
     """The shared play collection and one read-only briefing collection per team."""
@@ -184,6 +194,7 @@ def schedule_exercise(session: Session, request: ScheduleRequest, actor: User | 
     scenario = library.find(session, request.scenario)
     document = scenario.document
     _check_request(request, document)
+    _check_name_free(session, request.name.strip())
     teams = {placeholder: lookup.team(session, ref) for placeholder, ref in request.teams.items()}
     if len({team.id for team in teams.values()}) != len(teams):
         raise BadRequest("teams: map each placeholder to a different team")

@@ -293,8 +293,8 @@ def require_role(principal: Principal, *roles: Role) -> None:
         require_scope(principal, Scope.ADMIN)
         return
     if principal.user.role not in roles:
-        names = ", ".join(role.value for role in roles) or "admin"
-        raise Forbidden(f"This action needs one of these roles: admin, {names}.")
+        names = ", ".join(dict.fromkeys(["admin", *(role.value for role in roles)]))
+        raise Forbidden(f"This action needs one of these roles: {names}.")
 
 
 def require_admin(principal: Principal) -> None:

@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     "CREDENTIAL_CACHE_SIZE": 1024,
     # Reverse proxies whose X-Forwarded-* headers are believed (see accord.proxies)
     "TRUSTED_PROXIES": None,
+    # Send the web session cookie only over HTTPS; None means "on, except in development and
+    # tests". Turn it off (ACCORD_SESSION_COOKIE_SECURE=false) only for plain HTTP on a
+    # trusted network.
+    "SESSION_COOKIE_SECURE": None,
     # Scheduler
     "SCHEDULER_EMBEDDED": False,
     "SCHEDULER_TIMEZONE": "UTC",
@@ -165,7 +169,27 @@ def validate(app: Flask) -> list[str]:
         raise ConfigError(
             "ACCORD_TAXII_DEFAULT_TLP must be clear, green, amber, amber+strict or red")
     config["PUBLIC_URL"] = _check_public_url(config["PUBLIC_URL"])
+    config["SESSION_COOKIE_SECURE"] = _check_cookie_secure(config["SESSION_COOKIE_SECURE"], env)
     return notices
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _check_cookie_secure(value: object, env: str) -> bool:
+    """The session cookie's Secure flag: explicit, else on outside development and tests."""
+    if value is None or value == "":
+        return env not in ("development", "testing")
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError("ACCORD_SESSION_COOKIE_SECURE must be true or false, "
+                      f"not {str(value)[:40]!r}")
 
 
 def _check_public_url(value: object) -> str | None:

@@ -155,7 +155,7 @@ def test_hub_built_indicators_are_checked_before_skipping_validation() -> None:
 
 
 def test_text_report_and_reruns(app: Flask, session: Session, home: Home) -> None:
-    first = share(app, "198.51.100.7\nevil.example\nnonsense\n")
+    first = share(app, "198.51.100.7\nevil.example\nnonsense\n", "--verbose")
     assert first.exit_code == 3
     lines = first.stdout.splitlines()
     assert lines[0].startswith("stored     line 1: indicator--") and "198.51.100.7" in lines[0]
@@ -163,7 +163,7 @@ def test_text_report_and_reruns(app: Flask, session: Session, home: Home) -> Non
     assert lines[-1] == ("Shared standard input to 'Partner indicators' as lan: "
                          "2 stored, 0 duplicate, 1 failed")
 
-    again = share(app, "198.51.100.7\nevil.example\n")
+    again = share(app, "198.51.100.7\nevil.example\n", "-v")
     assert again.exit_code == 0, again.output
     assert [line.split()[0] for line in again.stdout.splitlines()[:2]] == ["duplicate"] * 2
     assert len(latest(session, home.collection)) == 2
@@ -177,6 +177,26 @@ def test_text_report_and_reruns(app: Flask, session: Session, home: Home) -> Non
     assert new["created"] == old["created"] and new["modified"] > old["modified"]
     assert new["object_marking_refs"] == [marking_ref(Tlp.CLEAR)]
     assert [v.is_latest for v in versions] == [False, True]
+
+
+def test_share_prints_failures_and_a_summary_unless_verbose_or_quiet(app: Flask,
+                                                                     home: Home) -> None:
+    """5,000 values give one summary line, not 5,002 (issue 18); failures are still named."""
+    values = "".join(f"198.51.{n // 250}.{n % 250 + 1}\n" for n in range(300)) + "nonsense\n"
+    normal = share(app, values)
+    assert normal.exit_code == 3
+    failed, summary = normal.stdout.splitlines()
+    assert failed.startswith("failed     line 301: 'nonsense'")
+    assert summary == ("Shared standard input to 'Partner indicators' as lan: 300 stored, "
+                       "0 duplicate, 1 failed")
+    quiet = share(app, values, "--quiet")
+    assert quiet.exit_code == 3 and quiet.stdout == ""
+    verbose = share(app, values, "--verbose")
+    assert len(verbose.stdout.splitlines()) == 302
+    both = share(app, values, "-q", "-v")
+    assert both.exit_code == 2 and "choose one of --verbose and --quiet" in both.stderr
+    summary_only = export(app, "lan", "--format", "csv", "-o", "-", "--quiet")
+    assert summary_only.exit_code == 0 and summary_only.stderr == ""
 
 
 def test_share_a_bundle_with_valid_and_invalid_objects(app: Flask, session: Session,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 import click
@@ -32,5 +37,26 @@ def scheduler_command(lease_seconds: float) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Scheduler {runner.lease.holder} started; waiting for the lease.")
-    runner.run()
+    with scheduler_log_to_stdout():
+        runner.run()
     click.echo("Scheduler stopped.")
+
+
+@contextmanager
+def scheduler_log_to_stdout() -> Iterator[None]:
+    """Leadership changes and job runs (the ``accord.scheduler`` logger) on standard output,
+    one timestamped line each, while the command runs."""
+    logger = logging.getLogger("accord.scheduler")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
+                                           "%Y-%m-%dT%H:%M:%SZ"))
+    handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
+    previous = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,11 +65,30 @@ def _outcome_line(outcome: Outcome) -> str:
     return f"{outcome.result:<10} {where}{subject}{reason}"
 
 
-def _report_lines(report: ShareReport, title: str) -> list[str]:
+def _report_lines(report: ShareReport, title: str, verbosity: str) -> list[str]:
+    """Per-object lines (every one with --verbose, only failures by default, none with
+    --quiet) and, unless --quiet, one summary line."""
     counts = report.counts
-    return [*(_outcome_line(outcome) for outcome in report.outcomes),
-            f"{title}: {counts['stored']} stored, {counts['duplicate']} duplicate, "
-            f"{counts['failed']} failed"]
+    shown = [outcome for outcome in report.outcomes
+             if verbosity == "verbose" or (verbosity == "normal" and outcome.result == "failed")]
+    summary = (f"{title}: {counts['stored']} stored, {counts['duplicate']} duplicate, "
+               f"{counts['failed']} failed")
+    return [*(_outcome_line(outcome) for outcome in shown),
+            *([] if verbosity == "quiet" else [summary])]
+
+
+def verbosity_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--verbose`` (a line per item) and ``--quiet`` (nothing but errors)."""
+    command = click.option("--quiet", "-q", is_flag=True,
+                           help="Print nothing but errors (the exit code tells the rest).")(command)
+    return click.option("--verbose", "-v", is_flag=True,
+                        help="Print a line for every object, not only failures.")(command)
+
+
+def _verbosity(verbose: bool, quiet: bool) -> str:
+    if verbose and quiet:
+        raise click.UsageError("choose one of --verbose and --quiet")
+    return "verbose" if verbose else "quiet" if quiet else "normal"
 
 
 @click.command("share")
@@ -80,16 +99,20 @@ def _report_lines(report: ShareReport, title: str) -> list[str]:
               help="TLP of indicators made from values (default amber).")
 @click.option("--label", "labels", multiple=True, help="Label for indicators; repeatable.")
 @click.option("--valid-until", default=None, help="Indicators from values expire then (ISO).")
+@verbosity_options
 @json_option
 @app_command
 def share_command(file: str, collection_ref: str, username: str, tlp: str | None,
-                  labels: tuple[str, ...], valid_until: str | None, as_json: bool) -> None:
+                  labels: tuple[str, ...], valid_until: str | None, as_json: bool,
+                  verbose: bool, quiet: bool) -> None:
     """Share FILE: a STIX bundle or TAXII envelope, or values one a line (- for stdin).
 
     Values may be IPv4/IPv6 addresses, CIDRs, domains, URLs and MD5/SHA-1/SHA-256 hashes;
-    # starts a comment. Each object is reported as stored, duplicate or failed. Exits 0 when
-    nothing failed, 3 when some objects or lines failed (the others are stored), 1 on errors.
+    # starts a comment. Prints the lines that failed and one summary line (--verbose: every
+    object as stored, duplicate or failed; --json: all of it as JSON). Exits 0 when nothing
+    failed, 3 when some objects or lines failed (the others are stored), 1 on errors.
     """
+    verbosity = _verbosity(verbose, quiet)
     text, name = _read_text(file)
     options = ListOptions(Tlp(tlp.lower()) if tlp else None,
                           tuple(label.strip() for label in labels if label.strip()),
@@ -101,7 +124,7 @@ def share_command(file: str, collection_ref: str, username: str, tlp: str | None
         data = {"collection": str(where.collection.id), "user": username,
                 "input": report.source, **report.counts,
                 "results": [outcome.as_json() for outcome in report.outcomes]}
-    emit(as_json, data, _report_lines(report, title))
+    emit(as_json, data, _report_lines(report, title, verbosity))
     if report.counts["failed"]:
         sys.exit(PARTIAL_EXIT)
 
@@ -144,9 +167,10 @@ def _summary_line(summary: ExportSummary, title: str, output: str | None) -> str
 @click.option("--output", "-o", default=None,
               help="Write to this file (readable by you only) instead of standard output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary line (errors only).")
 @app_command
 def export_command(collection_ref: str, username: str, fmt: str, types: tuple[str, ...],
-                   output: str | None, as_json: bool) -> None:
+                   output: str | None, as_json: bool, quiet: bool) -> None:
     """Export COLLECTION (id or alias) under the TLP rules of USERNAME's team.
 
     bundle: a STIX 2.1 bundle with the TLP marking-definitions referenced; csv: id, type,
@@ -159,6 +183,8 @@ def export_command(collection_ref: str, username: str, fmt: str, types: tuple[st
         where = standing(session, username, collection_ref)
         summary = export(session, where, fmt, tuple(types), out, output or "standard output")
         title = where.collection.title
+    if quiet and not as_json:
+        return
     to_stdout = output in (None, "-")
     line = json.dumps({"collection": str(where.collection.id), **summary.as_json()}) \
         if as_json else _summary_line(summary, title, output)

@@ -10,6 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from accord import features
+from accord.scheduler.events import JOB_EVENTS, JobLog
 from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler
 from accord.scheduler.lease import Lease
 from accord.sharing.envelope_queue import drain_job
@@ -44,6 +45,7 @@ class SchedulerRunner:
         if self.scheduler is None:
             self.scheduler = make_scheduler(self.app)
             self.scheduler.add_jobstore(MemoryJobStore(), "memory")
+            self.scheduler.add_listener(JobLog(), JOB_EVENTS)
             self.scheduler.add_job(_wake, "interval", seconds=WAKE_SECONDS, id="accord.wake",
                                    jobstore="memory", replace_existing=True)
             if self.app.config.get("TAXII_ASYNC_OBJECTS"):
@@ -82,6 +84,7 @@ class SchedulerRunner:
                 self.scheduler.shutdown(wait=True)
             if self.is_leader:
                 self.lease.release()
+                log.info("scheduler lease released by %s", self.lease.holder)
             self.is_leader = False
 
     def start_in_thread(self) -> threading.Thread:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, render_template, request
 from sqlalchemy import Select, func, select
 
 from accord.db import get_session
 from accord.models.audit import AuditEvent
 from accord.models.users import Role
-from accord.web import forms
+from accord.web import audit_targets, forms
 from accord.web.sessions import role_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -44,4 +46,5 @@ def index() -> str:
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("admin/audit.html", events=events, total=total, page=page,
-                           pages=pages, args=args)
+                           pages=pages, args=args, targets=audit_targets.describe(
+                               db, cast(list[AuditEvent], events)))

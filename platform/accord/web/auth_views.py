@@ -13,7 +13,7 @@ from accord import auth
 from accord.db import get_session
 from accord.errors import TooManyRequests, Unauthorized
 from accord.models.users import Role
-from accord.web import sessions
+from accord.web import security, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +23,13 @@ def login() -> str | WerkzeugResponse:
     """The sign-in form (signed-in users go straight on)."""
     if g.get("user") is not None:
         return redirect(sessions.safe_next(request.args.get("next")))
-    return render_template("login.html", next=request.args.get("next", ""), error=None)
+    return render_template("login.html", next=request.args.get("next", ""), error=None,
+                           transport_warning=_transport_warning())
+
+
+def _transport_warning() -> str | None:
+    """The plain explanation when signing in cannot work over this plain-HTTP address."""
+    return security.INSECURE_TRANSPORT if security.cookie_lost_over_http() else None
 
 
 @bp.post("/login")
@@ -39,7 +45,8 @@ def login_submit() -> tuple[str, int] | WerkzeugResponse:
             raise Unauthorized("Service accounts sign in with API tokens, not this form.")
     except (Unauthorized, TooManyRequests) as exc:
         message = "Wrong username or password." if exc.status == 401 else exc.description
-        page = render_template("login.html", next=target, error=message, username=username)
+        page = render_template("login.html", next=target, error=message, username=username,
+                               transport_warning=_transport_warning())
         return page, exc.status
     sessions.start(user)
     return redirect(sessions.safe_next(target))

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, Response, request, session
+from flask import Blueprint, Response, current_app, request, session
 from flask.blueprints import BlueprintSetupState
 from flask.sansio.app import App
 
@@ -41,6 +41,23 @@ def csrf_token() -> str:
     return token
 
 
+INSECURE_TRANSPORT = (
+    "This hub sends its sign-in cookie only over HTTPS (ACCORD_SESSION_COOKIE_SECURE is on), "
+    "but this page was opened over plain HTTP, so your browser will not keep you signed in. "
+    "Open the hub through https://, or, on a trusted network only, set "
+    "ACCORD_SESSION_COOKIE_SECURE=false and restart it.")
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def cookie_lost_over_http() -> bool:
+    """True when the browser will drop the Secure session cookie: plain HTTP to a host that
+    is not loopback (browsers treat http://localhost and 127.0.0.1 as secure contexts)."""
+    if not current_app.config.get("SESSION_COOKIE_SECURE") or request.scheme == "https":
+        return False
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    return host.lower() not in _LOOPBACK_HOSTS and not host.startswith("127.")
+
+
 def check_csrf() -> None:
     """400 unless a state-changing request carries the session's CSRF token."""
     if request.method in _SAFE_METHODS:
@@ -48,6 +65,8 @@ def check_csrf() -> None:
     expected = session.get(CSRF_FIELD)
     sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
     if not isinstance(expected, str) or not hmac.compare_digest(expected, sent):
+        if not isinstance(expected, str) and cookie_lost_over_http():
+            raise BadRequest(INSECURE_TRANSPORT)
         raise BadRequest("The form's security token is missing or stale; reload the page and "
                          "try again.")
 
@@ -62,10 +81,10 @@ def add_security_headers(response: Response) -> Response:
 
 
 def configure_cookies(app: App) -> None:
-    """Session cookie: HttpOnly, SameSite=Lax, Secure outside tests and development."""
+    """Session cookie: HttpOnly, SameSite=Lax; Secure as configured (see accord.config)."""
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = not app.testing and app.config["ENV"] != "development"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
 
 
