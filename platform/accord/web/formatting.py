@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint
 
 from accord import features
+from accord.web import markdown_text
 
 
 def in_zone(moment: datetime, zone: str) -> str:
@@ -23,4 +24,5 @@ def in_zone(moment: datetime, zone: str) -> str:
 def install(bp: Blueprint) -> None:
     """Register the filters and globals for every template."""
     bp.add_app_template_filter(in_zone, "in_zone")
+    bp.add_app_template_filter(markdown_text.render, "markdown")
     bp.add_app_template_global(features.nav_links, "feature_nav_links")
