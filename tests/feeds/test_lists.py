@@ -146,6 +146,7 @@ def test_list_feed_from_a_file(app: Flask, session: Session, home: Home,
                                tmp_path: Any) -> None:
     path = tmp_path / "iocs.csv"
     path.write_text("ioc,comment\n192.0.2.10,scanner\n192.0.2.11,scanner\n")
+    app.config["FEEDS_LIST_DIRECTORY"] = str(tmp_path)  # local files are off unless configured
     feed = _feed(session, app, home, str(path), format="csv", column="ioc")
     run = run_feed(app, feed.id)
     assert run is not None and run.stored == 2

@@ -7,11 +7,13 @@ running scheduler notices changes at its next wake-up (at most ``WAKE_SECONDS`` 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -23,6 +25,10 @@ from accord.db import database
 
 JOBSTORE_TABLE = "scheduler_jobs"
 WAKE_SECONDS = 5
+# Jobs that talk to partners (feeds) run in their own thread pool, so partners that hang can
+# never hold the threads exercise injects are released by.
+PARTNER_EXECUTOR = "partners"
+STOP_EVENT_KEY = "accord.scheduler.stopping"
 
 JOB_DEFAULTS = {
     # A late job still runs once (e.g. an inject due while the scheduler was down), and the
@@ -58,11 +64,27 @@ def job_app() -> Flask:
     return _holder.app
 
 
+def stop_event(app: Flask) -> threading.Event:
+    """Set while this process's scheduler shuts down: long jobs poll it and stop early."""
+    event: threading.Event = app.extensions.setdefault(STOP_EVENT_KEY, threading.Event())
+    return event
+
+
 def make_scheduler(app: Flask) -> BackgroundScheduler:
-    """A scheduler whose default job store is the hub database."""
+    """A scheduler whose default job store is the hub database.
+
+    Two thread pools: ``default`` (exercise injects and other hub jobs) and
+    :data:`PARTNER_EXECUTOR` (jobs that wait on partners), sized by ``SCHEDULER_THREADS``
+    and ``SCHEDULER_PARTNER_THREADS``.
+    """
     store = SQLAlchemyJobStore(engine=database(app).engine, tablename=JOBSTORE_TABLE)
     return BackgroundScheduler(
         jobstores={"default": store},
+        executors={
+            "default": ThreadPoolExecutor(int(app.config.get("SCHEDULER_THREADS", 10))),
+            PARTNER_EXECUTOR: ThreadPoolExecutor(
+                int(app.config.get("SCHEDULER_PARTNER_THREADS", 8))),
+        },
         job_defaults=JOB_DEFAULTS,
         timezone=app.config.get("SCHEDULER_TIMEZONE", "UTC"),
     )

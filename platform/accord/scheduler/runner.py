@@ -9,7 +9,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler
+from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler, stop_event
 from accord.scheduler.lease import Lease
 
 log = logging.getLogger("accord.scheduler")
@@ -28,7 +28,10 @@ class SchedulerRunner:
         self.lease = Lease(app, ttl_seconds=lease_seconds, holder=holder)
         self.renew_every = lease_seconds / 3
         self.scheduler: BackgroundScheduler | None = None
-        self.stopping = threading.Event()
+        # Shared with the jobs of this process: on SIGTERM, feed runs abandon their requests
+        # and end ``interrupted``, so shutting down waits seconds, not for a hung partner.
+        self.stopping = stop_event(app)
+        self.stopping.clear()
         self.is_leader = False
         self._thread: threading.Thread | None = None
 
@@ -51,7 +54,7 @@ class SchedulerRunner:
         log.info("scheduler lease lost by %s; standing by", self.lease.holder)
 
     def run(self) -> None:
-        """Loop until :meth:`stop` is called."""
+        """Loop until :meth:`stop` is called (or SIGTERM sets :attr:`stopping`)."""
         bind_job_app(self.app)
         try:
             while not self.stopping.is_set():
