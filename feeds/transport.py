@@ -25,6 +25,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 CHUNK = 64 * 1024
 POLL_SECONDS = 0.05
+KILL_TIMEOUT = 0.001
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,23 @@ class Cancelled(requests.exceptions.RequestException):
 
 
 class _Sockets:
-    """The connections one session opened, so the watchdog can shut them down."""
+    """The sockets one session opened, so the watchdog can shut them down.
+
+    Sockets, not connections: a response that closes its connection keeps reading from the
+    socket after the connection let go of it.
+    """
 
     def __init__(self) -> None:
-        self.connections: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
+        self.open: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 
     def shut_down(self) -> None:
-        for connection in list(self.connections):
-            sock = getattr(connection, "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):  # already closed
+        for sock in list(self.open):
+            if sock.fileno() != -1:
+                with contextlib.suppress(OSError):  # closed meanwhile
+                    # Every later read times out at once, even while the remote keeps
+                    # dripping (Linux keeps accepting data after a shutdown), and the
+                    # shutdown wakes a read that is waiting now.
+                    sock.settimeout(KILL_TIMEOUT)
                     sock.shutdown(socket.SHUT_RDWR)
 
 
@@ -72,7 +80,8 @@ def _tracked(base: type[HTTPConnection], sockets: _Sockets) -> type[HTTPConnecti
 
     def connect(self: HTTPConnection) -> None:
         base.connect(self)
-        sockets.connections.add(self)
+        if self.sock is not None:
+            sockets.open.add(self.sock)
 
     return type(f"Tracked{base.__name__}", (base,), {"connect": connect})
 
