@@ -23,7 +23,14 @@ from accord.db import database, utcnow
 from accord.errors import Conflict, NotFound
 from accord.models.users import User
 from feeds import remote, runlock
-from feeds.context import RunContext, RunInterrupted, limits, service_user, settings
+from feeds.context import (
+    RunContext,
+    RunInterrupted,
+    add_reasons,
+    limits,
+    service_user,
+    settings,
+)
 from feeds.listrun import run_list
 from feeds.models import FeedKind, FeedRun, FeedSource, RunOutcome
 from feeds.policy import assert_live_collection
@@ -142,6 +149,7 @@ def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual") -> FeedRun
                         "interrupted" if interrupted else "failed", error)
             session.refresh(feed)
             session.refresh(run)
+            add_reasons(run, list(getattr(exc, "reasons", [])))  # e.g. a refused list's lines
         _finish(session, feed, run, error, app, holder, interrupted)
         return run
     finally:

@@ -30,6 +30,12 @@ MIN_VALUES_FOR_SHRINK = 10
 class ListRefused(RuntimeError):
     """The download is not a list this run may act on (the message says why)."""
 
+    plain_message = True  # the run's error is the message itself
+
+    def __init__(self, message: str, reasons: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []  # the lines rejected, kept on the failed run
+
 
 def local_root(app: Flask) -> Path | None:
     """The directory list feeds may read local files from (``FEEDS_LIST_DIRECTORY``), if any."""
@@ -82,7 +88,7 @@ def _check_download(text: str, parsed: lists.ParsedList, present: int, max_shrin
         raise ListRefused("download is empty; nothing expired")
     if not parsed.values:
         raise ListRefused(f"download holds no valid value ({len(parsed.rejected)} lines "
-                          "rejected); nothing expired")
+                          "rejected); nothing expired", parsed.rejected[:100])
     kept = len(parsed.values)
     if present >= MIN_VALUES_FOR_SHRINK and kept < present * (1 - max_shrink):
         raise ListRefused(f"list shrank from {present} to {kept} values, more than "

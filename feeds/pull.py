@@ -32,6 +32,8 @@ STALL_PAGES = 3
 class PullError(RuntimeError):
     """The remote broke the pagination contract (the message says how)."""
 
+    plain_message = True  # the run's error is the message itself
+
 
 @dataclass
 class Page:

@@ -73,7 +73,8 @@ def max_content_length(collection: Collection) -> int | None:
 
 def describe(exc: BaseException, timeout: float) -> str:
     """A one-line error for a FeedRun, naming what went wrong with the remote."""
-    if isinstance(exc, (DeadlineExceeded, ResponseTooLarge, Cancelled)):
+    if isinstance(exc, (DeadlineExceeded, ResponseTooLarge, Cancelled)) or getattr(
+            exc, "plain_message", False):
         return str(exc)
     if isinstance(exc, requests.Timeout):
         return f"remote timed out (no answer within {timeout:g} s)"

@@ -227,3 +227,33 @@ class FakeRemote:
                 self._send(202, status)
 
         return Handler
+
+
+class ListServer:
+    """Serves ``body`` at /list.txt on 127.0.0.1 with ``status`` and ``content_type``."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        self.status = 200
+        self.content_type = "text/plain"
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(server.status)
+                self.send_header("Content-Type", server.content_type)
+                self.send_header("Content-Length", str(len(server.body)))
+                self.end_headers()
+                self.wfile.write(server.body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/list.txt"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
