@@ -18,6 +18,7 @@ from accord.cli.output import (
     unit_of_work,
 )
 from accord.errors import AccordError
+from accord.scheduler.lease import scheduler_state
 from feeds import engine, scheduling, sources
 
 
@@ -198,9 +199,14 @@ def status(as_json: bool) -> None:
     """Health of every feed at a glance."""
     with unit_of_work() as session:
         feeds = [sources.describe(current_app, f) for f in sources.list_feeds(session)]
+    scheduler = scheduler_state(current_app)
     rows = [[f["name"], f["health"], str(f["failures"]), f["last_success_at"] or "-",
              (f["last_error"] or "")[:60]] for f in feeds]
-    emit(as_json, feeds, table(rows, ["NAME", "HEALTH", "FAILURES", "LAST SUCCESS", "LAST ERROR"]))
+    line = f"Scheduler: {scheduler['state']}" + (
+        f" ({scheduler['holder']})" if scheduler["state"] == "running"
+        else f" - {scheduler['reason']}; scheduled feeds are not running")
+    emit(as_json, {"scheduler": scheduler, "feeds": feeds},
+         [line, *table(rows, ["NAME", "HEALTH", "FAILURES", "LAST SUCCESS", "LAST ERROR"])])
 
 
 @feeds_group.command("runs")

@@ -13,9 +13,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from accord import audit
@@ -97,6 +98,40 @@ def _finish(session: Session, feed: FeedSource, run: FeedRun, error: str | None,
     session.commit()
 
 
+def _partner(feed: FeedSource) -> str:
+    return urlsplit(str(feed.settings.get("url", ""))).netloc.lower()
+
+
+def busy_partner(app: Flask, session: Session, feed: FeedSource) -> str | None:
+    """Why the feed's partner already has enough runs going (``FEEDS_MAX_RUNS_PER_HOST``).
+
+    One slow partner then holds at most that many of the scheduler's partner threads, and
+    feeds of other partners keep their turn.
+    """
+    limit = int(settings(app, "MAX_RUNS_PER_HOST", 2))
+    host = _partner(feed)
+    if not host:
+        return None
+    running = [other for other in session.scalars(select(FeedSource).where(
+        FeedSource.lock_holder.is_not(None), FeedSource.id != feed.id))
+        if _partner(other) == host
+        and runlock.is_live(session, other.lock_holder, other.lock_until)]
+    if len(running) < limit:
+        return None
+    return f"{len(running)} runs to {host} are already going; waiting for that partner"
+
+
+def _serialize_partner(session: Session, feed: FeedSource) -> None:
+    """Make checking a partner's runs and claiming a feed atomic, until the next commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:partner))"),
+                        {"partner": f"accord-feeds:{_partner(feed)}"})
+    else:  # SQLite: any write takes the database's one write lock until the commit
+        session.execute(update(FeedSource).where(FeedSource.id == feed.id)
+                        .values(lock_holder=FeedSource.lock_holder)
+                        .execution_options(synchronize_session=False))
+
+
 def _skip(session: Session, feed: FeedSource, reason: str) -> None:
     """Record a scheduled run that did not happen, and why."""
     now = utcnow()
@@ -125,6 +160,13 @@ def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual") -> FeedRun
                                  f"{feed.backoff_until.isoformat()}")
             return None
         assert_live_collection(feed.collection)
+        if scheduled:
+            _serialize_partner(session, feed)  # held until claim() commits
+            busy = busy_partner(app, session, feed)
+            if busy is not None:
+                session.rollback()
+                _skip(session, feed, busy)
+                return None
         holder = runlock.new_holder(session)
         if not claim(session, feed.id, holder, lock):
             if scheduled:

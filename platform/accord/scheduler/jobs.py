@@ -98,6 +98,10 @@ def job_store(app: Flask) -> Iterator[BackgroundScheduler]:
     try:
         yield scheduler
     finally:
+        # Detach the store first: a BackgroundScheduler processes due jobs once more while it
+        # shuts down, which would submit a job due now to this editing process's (stopped)
+        # executors and push its next run a whole interval away.
+        scheduler.remove_jobstore("default", shutdown=False)
         scheduler.shutdown(wait=False)
 
 

@@ -8,11 +8,12 @@ through ``feeds.sources``.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from accord import authz
 from accord.db import get_session
 from accord.models.users import Role
+from accord.scheduler.lease import scheduler_state
 from accord.web import activity
 from accord.web.sessions import current_user, login_required
 from exercises.access import visible_exercises
@@ -30,9 +31,10 @@ def dashboard() -> str:
     user = current_user()
     db = get_session()
     exercises = [run for run in visible_exercises(db, user) if run.state in ACTIVE_STATES]
-    feeds = ([(feed, sources.health(feed)) for feed in sources.list_feeds(db)]
-             if user.role == Role.ADMIN else None)
+    admin = user.role == Role.ADMIN
+    feeds = [(feed, sources.health(feed)) for feed in sources.list_feeds(db)] if admin else None
     return render_template("dashboard.html",
                            collections=authz.visible_collections(db, user.team_id),
                            activity=activity.summarise(db, user), exercises=exercises,
-                           feeds=feeds, timezone=user.team.timezone)
+                           feeds=feeds, timezone=user.team.timezone,
+                           scheduler=scheduler_state(current_app) if admin else None)
