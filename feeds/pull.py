@@ -9,7 +9,8 @@ known, so none that shares a timestamp with the last stored one is ever missed.
 A remote is not trusted to be sane: an element of ``objects`` that is not an object is a
 failure of that element alone; a malformed or future ``X-TAXII-Date-Added-Last`` is ignored
 with a note (the watermark never moves past what the page held, nor past the hub's clock plus a
-small skew); a ``next`` seen before, or pages that bring nothing new, stop the run with an error.
+small skew); a ``next`` seen before with nothing new, or pages that bring nothing new, stop the
+run with an error.
 """
 
 from __future__ import annotations
@@ -125,38 +126,49 @@ def _page_watermark(collection: Collection, header: str | None, objects: list[di
 
 
 class _Progress:
-    """Stops a run whose pages repeat a ``next`` or bring nothing new (pagination loops)."""
+    """Stops a run whose pages bring nothing new (pagination loops).
+
+    A ``next`` seen before is a loop only if its page brought nothing new: some servers
+    (medallion) keep one ``next`` token for a whole paging session.
+    """
 
     def __init__(self) -> None:
         self.tokens: set[str] = set()
         self.seen: set[tuple[str, str]] = set()
         self.stalled = 0
+        self.fresh = True
 
     def page(self, objects: list[dict[str, Any]]) -> None:
         keys = {(str(o.get("id")), str(o.get("modified") or o.get("created") or ""))
                 for o in objects}
-        fresh = keys - self.seen
+        self.fresh = bool(keys - self.seen)
         self.seen |= keys
-        self.stalled = 0 if fresh else self.stalled + 1
+        self.stalled = 0 if self.fresh else self.stalled + 1
         if self.stalled >= STALL_PAGES:
             raise PullError(f"remote keeps saying 'more' but its last {STALL_PAGES} pages "
                             "brought nothing new; stopping (pagination loop)")
 
     def token(self, token: str) -> None:
-        if token in self.tokens:
-            raise PullError(f"remote sent the 'next' token {token[:40]!r} again; stopping "
-                            "(pagination loop)")
+        if token in self.tokens and not self.fresh:
+            raise PullError(f"remote sent the 'next' token {token[:40]!r} again with nothing "
+                            "new; stopping (pagination loop)")
         self.tokens.add(token)
 
 
 def pages(collection: Collection, http: GuardedSession, watermark: str | None, *,
           match_types: list[str] | None = None, limit: int = 1000, max_pages: int = 100_000,
-          clock: Callable[[], datetime]) -> Iterator[Page]:
-    """Yield remote pages newer than ``watermark``, each with the watermark after it."""
+          clock: Callable[[], datetime], complete: bool = False) -> Iterator[Page]:
+    """Yield remote pages newer than ``watermark``, each with the watermark after it.
+
+    ``complete``: the previous run read through to the remote's last page, so every object
+    dated ``watermark`` is stored already; ask strictly after it instead of re-reading the ties
+    (servers such as medallion give one POST's objects one date_added).
+    """
     filters: dict[str, Any] = {"limit": limit}
     if match_types:
         filters["type"] = ",".join(match_types)
-    after = added_after(watermark)
+    after = (format_timestamp(parse_timestamp(watermark)) if complete and watermark
+             else added_after(watermark))
     next_token: str | None = None
     progress = _Progress()
     for _ in range(max_pages):

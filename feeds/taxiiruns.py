@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from accord.db import utcnow
 from feeds import pull, push, remote, secrets
 from feeds.context import RunContext, add_reasons
+from feeds.models import FeedRun, RunOutcome
 from feeds.policy import pull_verdict
 from feeds.store import add_objects
 
@@ -24,7 +27,8 @@ def run_pull(ctx: RunContext) -> None:
     run.bytes = http.bytes
     for page in pull.pages(collection, http, feed.watermark,
                            match_types=feed.settings.get("match_types") or None,
-                           limit=int(feed.settings.get("page_size") or 1000), clock=utcnow):
+                           limit=int(feed.settings.get("page_size") or 1000), clock=utcnow,
+                           complete=_previous_run_completed(ctx)):
         keep, reasons = [], []
         for obj in page.objects:
             reason = pull_verdict(feed, obj)
@@ -44,6 +48,15 @@ def run_pull(ctx: RunContext) -> None:
         feed.watermark = page.watermark
         ctx.checkpoint()
         session.commit()  # the page, its watermark and the counters: one transaction
+
+
+def _previous_run_completed(ctx: RunContext) -> bool:
+    """Whether the feed's last run (skips aside) read the remote to its end, successfully."""
+    previous = ctx.session.scalar(
+        select(FeedRun.outcome).where(FeedRun.feed_id == ctx.feed.id, FeedRun.id != ctx.run.id,
+                                      FeedRun.outcome != RunOutcome.SKIPPED)
+        .order_by(FeedRun.started_at.desc()).limit(1))
+    return previous == RunOutcome.SUCCESS
 
 
 def run_push(ctx: RunContext) -> None:
