@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
-from accord.scheduler.jobs import stop_event
+from accord.scheduler.jobs import bind_stop_event
 from feeds.engine import run_feed
 from feeds.models import RunOutcome
 from feeds.pull import parse_timestamp
@@ -145,7 +145,8 @@ def test_sigterm_style_stop_interrupts_a_hanging_run(app: Flask, session: Sessio
     fake_remote.add(indicators(3))
     feed = pull_feed(session, app, home, fake_remote, settings={"timeout": 30})
     fake_remote.drip_interval = 0.2
-    stop = stop_event(app)
+    stop = threading.Event()  # what SIGTERM sets in ``accord scheduler``
+    bind_stop_event(app, stop)
     app.config["FEEDS_DEADLINE_SECONDS"] = 60
     timer = threading.Timer(0.5, stop.set)
     timer.start()
@@ -154,7 +155,7 @@ def test_sigterm_style_stop_interrupts_a_hanging_run(app: Flask, session: Sessio
         run = run_feed(app, feed.id)
     finally:
         timer.join()
-        stop.clear()
+        bind_stop_event(app, None)
     assert time.monotonic() - started < 3
     assert run is not None and run.outcome == RunOutcome.INTERRUPTED
     assert run.error is not None and "stopping" in run.error

@@ -65,9 +65,20 @@ def job_app() -> Flask:
 
 
 def stop_event(app: Flask) -> threading.Event:
-    """Set while this process's scheduler shuts down: long jobs poll it and stop early."""
-    event: threading.Event = app.extensions.setdefault(STOP_EVENT_KEY, threading.Event())
-    return event
+    """Set while this process's scheduler shuts down: long jobs poll it and stop early.
+
+    A process without a running scheduler gets an event that is never set.
+    """
+    event = app.extensions.get(STOP_EVENT_KEY)
+    return event if isinstance(event, threading.Event) else threading.Event()
+
+
+def bind_stop_event(app: Flask, event: threading.Event | None) -> None:
+    """Make ``event`` the one :func:`stop_event` gives jobs of ``app`` (None to unbind)."""
+    if event is None:
+        app.extensions.pop(STOP_EVENT_KEY, None)
+    else:
+        app.extensions[STOP_EVENT_KEY] = event
 
 
 def make_scheduler(app: Flask) -> BackgroundScheduler:

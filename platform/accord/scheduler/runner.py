@@ -9,7 +9,13 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler, stop_event
+from accord.scheduler.jobs import (
+    STOP_EVENT_KEY,
+    WAKE_SECONDS,
+    bind_job_app,
+    bind_stop_event,
+    make_scheduler,
+)
 from accord.scheduler.lease import Lease
 
 log = logging.getLogger("accord.scheduler")
@@ -28,10 +34,9 @@ class SchedulerRunner:
         self.lease = Lease(app, ttl_seconds=lease_seconds, holder=holder)
         self.renew_every = lease_seconds / 3
         self.scheduler: BackgroundScheduler | None = None
-        # Shared with the jobs of this process: on SIGTERM, feed runs abandon their requests
-        # and end ``interrupted``, so shutting down waits seconds, not for a hung partner.
-        self.stopping = stop_event(app)
-        self.stopping.clear()
+        # Given to the jobs of this process while it runs: on SIGTERM, feed runs abandon their
+        # requests and end ``interrupted``, so shutting down waits seconds, not for a partner.
+        self.stopping = threading.Event()
         self.is_leader = False
         self._thread: threading.Thread | None = None
 
@@ -56,6 +61,7 @@ class SchedulerRunner:
     def run(self) -> None:
         """Loop until :meth:`stop` is called (or SIGTERM sets :attr:`stopping`)."""
         bind_job_app(self.app)
+        bind_stop_event(self.app, self.stopping)
         try:
             while not self.stopping.is_set():
                 try:
@@ -74,6 +80,8 @@ class SchedulerRunner:
             if self.is_leader:
                 self.lease.release()
             self.is_leader = False
+            if self.app.extensions.get(STOP_EVENT_KEY) is self.stopping:
+                bind_stop_event(self.app, None)
 
     def start_in_thread(self) -> threading.Thread:
         """Run the loop in a daemon thread (embedded in ``accord serve`` or tests)."""
