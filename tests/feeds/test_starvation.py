@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from accord.db import utcnow
 from accord.models.scheduling import SchedulerLease
 from accord.scheduler import runner as runner_module
+from accord.scheduler.embedded import EmbeddedScheduler
 from accord.scheduler.jobs import PARTNER_EXECUTOR, schedule
 from accord.scheduler.runner import SchedulerRunner
 from exercises.models import Exercise, ExerciseState, InjectState
@@ -171,3 +172,24 @@ def test_scheduler_health_in_readyz_and_feeds_status(app: Flask, client: FlaskCl
     down = client.get("/readyz")
     assert down.status_code == 503 and down.json is not None
     assert down.json["reason"].startswith("scheduler down: the last scheduler's lease ran out")
+
+
+@pytest.mark.slow
+def test_the_embedded_scheduler_starts_beside_a_folder_named_accord(
+        app: Flask, client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve --scheduler`` from a folder holding ``accord/``: the child must not import it."""
+    shadow = tmp_path / "accord"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise SystemExit('imported the wrong accord')\n")
+    (shadow / "__main__.py").write_text("raise SystemExit('imported the wrong accord')\n")
+    monkeypatch.chdir(tmp_path)
+    app.config.update(SCHEDULER_REQUIRED=True, SECRET_KEY=TEST_SECRET,
+                      INSTANCE_PATH=str(tmp_path / "instance"))
+    embedded = EmbeddedScheduler(app)
+    embedded.start()
+    try:
+        assert wait_for(lambda: client.get("/readyz").status_code == 200, 60)
+        assert embedded.process is not None and embedded.process.poll() is None
+    finally:
+        embedded.stop()
+    assert client.get("/readyz").status_code == 503  # it gave its lease up: shown as down
