@@ -88,9 +88,10 @@ def _finish(session: Session, feed: FeedSource, run: FeedRun, error: str | None,
         feed.failures += 1
         feed.backoff_until = now + backoff_delay(app, feed.failures)
         feed.last_error = error
-    if feed.lock_holder == holder:
-        feed.lock_holder = None
-        feed.lock_until = None
+    session.flush()
+    session.execute(  # only our own lock: after a takeover the lock is someone else's
+        update(FeedSource).where(FeedSource.id == feed.id, FeedSource.lock_holder == holder)
+        .values(lock_holder=None, lock_until=None).execution_options(synchronize_session=False))
     audit.record(session, "feed.run", actor_name="feeds", team=feed.partner_team,
                  target_type="feed", target_id=feed.id, outcome=run.outcome.value,
                  details={"feed": feed.name, "run": str(run.id), "stored": run.stored,

@@ -28,7 +28,7 @@ SCHEDULER_LEASE = "scheduler"
 def new_holder(session: Session) -> str:
     """A holder name for a run in this process, marked ``@`` if it leads the scheduler."""
     me = default_holder()
-    lease = session.get(SchedulerLease, SCHEDULER_LEASE)
+    lease = session.get(SchedulerLease, SCHEDULER_LEASE, populate_existing=True)
     leader = lease is not None and lease.holder == me and lease.expires_at >= utcnow()
     return f"{'@' if leader else ''}{me}#{uuid.uuid4().hex[:12]}"
 
@@ -62,7 +62,7 @@ def is_live(session: Session, holder: str | None, until: datetime | None,
     if host == socket.gethostname() and not _process_alive(pid):
         return False
     if scheduled:
-        lease = session.get(SchedulerLease, SCHEDULER_LEASE)
+        lease = session.get(SchedulerLease, SCHEDULER_LEASE, populate_existing=True)
         if lease is None or lease.holder != f"{host}:{pid}" or lease.expires_at < (now or utcnow()):
             return False
     return True
