@@ -76,6 +76,9 @@ class SchedulerRunner:
                 self.stopping.wait(self.renew_every)
         finally:
             if self.scheduler is not None and self.scheduler.running:
+                # The job store is on the hub's own engine: shutting it down would dispose
+                # of that engine under every other session of this process.
+                self.scheduler.remove_jobstore("default", shutdown=False)
                 self.scheduler.shutdown(wait=True)
             if self.is_leader:
                 self.lease.release()
