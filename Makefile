@@ -5,8 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# OpenTAXII 0.10.0b1 (a TAXII peer for the feed interop tests) needs SQLAlchemy < 2, which
+# cannot share Accord's environment: it gets its own, made here before any test runs.
+OPENTAXII_VENV ?= .venv-opentaxii
+OPENTAXII_VERSION := 0.10.0b1
 
-.PHONY: demo test screenshots docs lint typecheck install install-test browser proxy clean
+.PHONY: demo test screenshots docs lint typecheck install install-test peers browser proxy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +20,19 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml $(OPENTAXII_VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(OPENTAXII_VENV)/.installed:
+	$(PYTHON) -m venv $(OPENTAXII_VENV)
+	$(OPENTAXII_VENV)/bin/pip install --quiet 'opentaxii==$(OPENTAXII_VERSION)'
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+## peers: the separate environment of the OpenTAXII interop peer (part of install-test)
+peers: $(OPENTAXII_VENV)/.installed
 
 ## demo: install, create a demo hub on SQLite (three partner CERTs, indicators, an exercise) and serve it
 demo: install
@@ -54,4 +65,4 @@ typecheck: install-test
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OPENTAXII_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

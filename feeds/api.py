@@ -11,6 +11,7 @@ from accord import jsonbody
 from accord.auth import authenticate, require_admin
 from accord.db import get_session
 from accord.errors import BadRequest
+from accord.scheduler.lease import scheduler_state
 from accord.services.fields import whole_number
 from feeds import engine, scheduling, sources
 
@@ -103,7 +104,8 @@ def runs(ref: str) -> ResponseReturnValue:
 @bp.get("/status")
 def status() -> ResponseReturnValue:
     feeds = sources.list_feeds(get_session())
-    return jsonify(feeds=[{key: value for key, value in sources.describe(current_app, f).items()
-                           if key in ("name", "kind", "health", "failures", "last_run_at",
-                                      "last_success_at", "last_error", "backoff_until")}
-                          for f in feeds])
+    shown = ("name", "kind", "health", "failures", "last_run_at", "last_success_at",
+             "last_error", "backoff_until")
+    return jsonify(scheduler=scheduler_state(current_app),
+                   feeds=[{key: value for key, value in sources.describe(current_app, f).items()
+                           if key in shown} for f in feeds])

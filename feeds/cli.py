@@ -18,6 +18,7 @@ from accord.cli.output import (
     unit_of_work,
 )
 from accord.errors import AccordError
+from accord.scheduler.lease import scheduler_state
 from feeds import engine, scheduling, sources
 
 
@@ -28,11 +29,17 @@ def feeds_group() -> None:
 
 def _settings(url: str | None, remote_collection: str | None, match_type: tuple[str, ...],
               fmt: str | None, column: str | None, label: tuple[str, ...],
-              page_size: int | None, timeout: float | None) -> dict[str, Any]:
+              page_size: int | None, timeout: float | None,
+              guards: dict[str, Any]) -> dict[str, Any]:
     values = {"url": url, "collection": remote_collection, "match_types": list(match_type),
               "format": fmt, "column": column, "labels": list(label), "page_size": page_size,
-              "timeout": timeout}
+              "timeout": timeout, **guards}
     return {key: value for key, value in values.items() if value not in (None, [], "")}
+
+
+def _guards(deadline: float | None, max_shrink: float | None, allow_private: bool | None
+            ) -> dict[str, Any]:
+    return {"deadline": deadline, "max_shrink": max_shrink, "allow_private": allow_private}
 
 
 def _secret(auth: str, secret_stdin: bool) -> str | None:
@@ -49,7 +56,12 @@ settings_options = [
     click.option("--column", help="CSV column name or index (list)."),
     click.option("--label", multiple=True, help="Label for list indicators."),
     click.option("--page-size", type=int, help="Objects per page/envelope."),
-    click.option("--timeout", type=float, help="Seconds to wait for the remote."),
+    click.option("--timeout", type=float, help="Seconds to wait for each read from the remote."),
+    click.option("--deadline", type=float, help="Seconds one whole request may take."),
+    click.option("--max-shrink", type=float,
+                 help="List: largest fraction of values that may disappear in one run."),
+    click.option("--allow-private/--no-allow-private", default=None,
+                 help="List: accept private, loopback and link-local addresses."),
     click.option("--interval", type=int, help="Run every N seconds."),
     click.option("--cron", help="Run on a crontab schedule, in ACCORD_SCHEDULER_TIMEZONE "
                             "(UTC unless set)."),
@@ -78,7 +90,8 @@ def with_settings(func: Any) -> Any:
 def add(name: str, kind: str, collection: str, partner_team: str, disabled: bool, url: str | None,
         remote_collection: str | None, match_type: tuple[str, ...], fmt: str | None,
         column: str | None, label: tuple[str, ...], page_size: int | None,
-        timeout: float | None, interval: int | None, cron: str | None, max_tlp: str | None,
+        timeout: float | None, deadline: float | None, max_shrink: float | None,
+        allow_private: bool | None, interval: int | None, cron: str | None, max_tlp: str | None,
         auth: str | None, username: str | None, secret_stdin: bool, as_json: bool) -> None:
     """Add a feed."""
     with unit_of_work() as session:
@@ -86,7 +99,7 @@ def add(name: str, kind: str, collection: str, partner_team: str, disabled: bool
             session, current_app, name=name, kind=kind, collection=collection,
             partner_team=partner_team,
             settings=_settings(url, remote_collection, match_type, fmt, column, label,
-                               page_size, timeout),
+                               page_size, timeout, _guards(deadline, max_shrink, allow_private)),
             interval=interval, cron=cron, enabled=not disabled, max_tlp=max_tlp,
             auth=auth or "none", username=username, secret=_secret(auth or "none", secret_stdin))
     _sync(feed)
@@ -111,14 +124,16 @@ def _sync(feed: Any) -> None:
 def update(name: str, rename: str | None, collection: str | None, partner_team: str | None,
            url: str | None, remote_collection: str | None, match_type: tuple[str, ...],
            fmt: str | None, column: str | None, label: tuple[str, ...], page_size: int | None,
-           timeout: float | None, interval: int | None, cron: str | None, max_tlp: str | None,
-           auth: str | None, username: str | None, secret_stdin: bool, as_json: bool) -> None:
+           timeout: float | None, deadline: float | None, max_shrink: float | None,
+           allow_private: bool | None, interval: int | None, cron: str | None,
+           max_tlp: str | None, auth: str | None, username: str | None, secret_stdin: bool,
+           as_json: bool) -> None:
     """Change a feed; only the options given change."""
     changes: dict[str, Any] = {key: value for key, value in {
         "name": rename, "collection": collection, "partner_team": partner_team,
         "interval": interval, "cron": cron, "max_tlp": max_tlp}.items() if value is not None}
     settings = _settings(url, remote_collection, match_type, fmt, column, label, page_size,
-                         timeout)
+                         timeout, _guards(deadline, max_shrink, allow_private))
     if settings:
         changes["settings"] = settings
     if auth is not None:
@@ -198,9 +213,14 @@ def status(as_json: bool) -> None:
     """Health of every feed at a glance."""
     with unit_of_work() as session:
         feeds = [sources.describe(current_app, f) for f in sources.list_feeds(session)]
+    scheduler = scheduler_state(current_app)
     rows = [[f["name"], f["health"], str(f["failures"]), f["last_success_at"] or "-",
              (f["last_error"] or "")[:60]] for f in feeds]
-    emit(as_json, feeds, table(rows, ["NAME", "HEALTH", "FAILURES", "LAST SUCCESS", "LAST ERROR"]))
+    line = f"Scheduler: {scheduler['state']}" + (
+        f" ({scheduler['holder']})" if scheduler["state"] == "running"
+        else f" - {scheduler['reason']}; scheduled feeds are not running")
+    emit(as_json, {"scheduler": scheduler, "feeds": feeds},
+         [line, *table(rows, ["NAME", "HEALTH", "FAILURES", "LAST SUCCESS", "LAST ERROR"])])
 
 
 @feeds_group.command("runs")

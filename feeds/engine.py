@@ -2,40 +2,45 @@
 
 Every page is stored together with its watermark and the run's counters in one transaction
 (rule 1), so a run killed at any point resumes from the last stored page on the next run. A
-feed is claimed through a row lock with an expiry, so runs never overlap, not even across
-processes (``accord feeds run`` next to ``accord scheduler``).
+feed is claimed through its run lock (:mod:`feeds.runlock`), so runs never overlap, not even
+across processes, and a lock left by a dead process is taken over at once. A run stopped by
+SIGTERM or a lost scheduler lease ends ``interrupted``; skipped scheduled runs are recorded.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from accord import audit
 from accord.db import database, utcnow
 from accord.errors import Conflict, NotFound
-from accord.models.teams import Team
-from accord.models.users import Role, User
-from accord.sharing.exercise_separation import exercise_ids
-from feeds import pull, push, remote, secrets
-from feeds.listrun import sync_list
+from accord.models.users import User
+from feeds import remote, runlock
+from feeds.context import (
+    RunContext,
+    RunInterrupted,
+    add_reasons,
+    limits,
+    service_user,
+    settings,
+)
+from feeds.listrun import run_list
 from feeds.models import FeedKind, FeedRun, FeedSource, RunOutcome
-from feeds.policy import assert_live_collection, pull_admit, pull_verdict
-from feeds.store import add_objects
+from feeds.policy import assert_live_collection
+from feeds.runlock import claim
+from feeds.taxiiruns import run_pull, run_push
+from feeds.transport import Cancelled
 
 log = logging.getLogger("accord.feeds")
-MAX_REASONS = 100
-
-
-def settings(app: Flask, key: str, default: Any) -> Any:
-    """A FEEDS_* setting (``ACCORD_FEEDS_*`` in the environment)."""
-    return app.config.get(f"FEEDS_{key}", default)
+__all__ = ["backoff_delay", "claim", "feeds_user", "run_feed", "service_user", "settings"]
 
 
 def backoff_delay(app: Flask, failures: int) -> timedelta:
@@ -45,43 +50,9 @@ def backoff_delay(app: Flask, failures: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
 
 
-def service_user(session: Session, team: Team) -> User:
-    """The service account that authors feed writes for ``team`` (created on first use)."""
-    username = f"feeds-{team.id.hex[:12]}"
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        user = User(username=username, team=team, team_id=team.id, role=Role.SERVICE,
-                    display_name=f"Feed sync ({team.name})", active=True)
-        session.add(user)
-        session.flush()
-    return user
-
-
 def feeds_user(session: Session, feed: FeedSource) -> User:
     """The service account of the team owning the feed's local collection."""
     return service_user(session, feed.collection.owner_team)
-
-
-def add_reasons(run: FeedRun, reasons: list[dict[str, Any]]) -> None:
-    """Keep the first reasons of a run (a new list so the JSON column sees the change)."""
-    if reasons and len(run.reasons) < MAX_REASONS:
-        run.reasons = [*run.reasons, *reasons][:MAX_REASONS]
-
-
-def claim(session: Session, feed_id: uuid.UUID, holder: str, seconds: float) -> bool:
-    """Take the feed's run lock unless a live run holds it; commits."""
-    now = utcnow()
-    result = session.execute(
-        update(FeedSource).where(FeedSource.id == feed_id,
-                                 or_(FeedSource.lock_holder.is_(None), FeedSource.lock_until < now))
-        .values(lock_holder=holder, lock_until=now + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False))
-    session.commit()
-    return bool(getattr(result, "rowcount", 0) == 1)
-
-
-def _renew(feed: FeedSource, seconds: float) -> None:
-    feed.lock_until = utcnow() + timedelta(seconds=seconds)
 
 
 def _close_stale_runs(session: Session, feed: FeedSource) -> None:
@@ -93,81 +64,19 @@ def _close_stale_runs(session: Session, feed: FeedSource) -> None:
         stale.error = stale.error or "the process running this feed stopped before it finished"
 
 
-def _run_pull(app: Flask, session: Session, feed: FeedSource, run: FeedRun, lock: float) -> None:
-    timeout = float(feed.settings.get("timeout") or settings(app, "TIMEOUT", 30))
-    conn, http = remote.connection(secrets.decrypt(app, feed.secret), timeout)
-    collection = remote.open_collection(feed.settings["url"], feed.settings["collection"], conn)
-    author = feeds_user(session, feed)
-    run.bytes = http.bytes
-    for page in pull.pages(collection, http, feed.watermark,
-                           match_types=feed.settings.get("match_types") or None,
-                           limit=int(feed.settings.get("page_size") or 1000)):
-        keep, reasons = [], []
-        exercise = exercise_ids(session, [str(obj.get("id")) for obj in page.objects
-                                          if isinstance(obj, dict)])
-        for obj in page.objects:
-            reason = pull_verdict(feed, obj, page.objects, exercise) \
-                if isinstance(obj, dict) else None
-            if reason is None:
-                keep.append(obj)
-            else:
-                reasons.append({"id": obj.get("id"), "reason": reason})
-        result = add_objects(session, feed.collection, author, keep, feed.partner_team,
-                             admit=pull_admit(feed))
-        run.pages += 1
-        run.fetched += len(page.objects)
-        run.dropped += len(reasons)
-        run.already_known += result.known
-        run.stored += result.stored
-        run.rejected += len(result.rejected)
-        run.bytes = http.bytes
-        add_reasons(run, reasons + result.rejected)
-        feed.watermark = page.watermark
-        _renew(feed, lock)
-        session.commit()  # the page, its watermark and the counters: one transaction
-
-
-def _run_push(app: Flask, session: Session, feed: FeedSource, run: FeedRun, lock: float) -> None:
-    timeout = float(feed.settings.get("timeout") or settings(app, "TIMEOUT", 30))
-    conn, http = remote.connection(secrets.decrypt(app, feed.secret), timeout)
-    collection = remote.open_collection(feed.settings["url"], feed.settings["collection"], conn)
-    push.refresh_pending(session, feed, collection)
-    session.commit()
-    for batch in push.batches(session, feed, int(feed.settings.get("page_size") or 500)):
-        run.pages += 1
-        run.fetched += batch.read
-        run.dropped += len(batch.dropped)
-        add_reasons(run, batch.dropped)
-        if batch.objects:
-            record = push.send(collection, feed, batch, run.id)
-            session.add(record)
-            run.stored += record.successes
-            run.rejected += record.failures
-            add_reasons(run, [{"id": f["id"], "reason": f"remote: {f['message']}"}
-                              for f in record.failure_details])
-        feed.push_watermark = batch.last
-        run.bytes = http.bytes
-        _renew(feed, lock)
-        session.commit()  # what was sent and the push watermark: one transaction
-
-
-def _run_list(app: Flask, session: Session, feed: FeedSource, run: FeedRun, lock: float) -> None:
-    timeout = float(feed.settings.get("timeout") or settings(app, "TIMEOUT", 30))
-    sync_list(session, feed, run, feeds_user(session, feed), timeout)
-    _renew(feed, lock)
-    session.commit()
-
-
-RUNNERS = {FeedKind.TAXII_PULL: _run_pull, FeedKind.TAXII_PUSH: _run_push,
-           FeedKind.LIST: _run_list}
+RUNNERS: dict[FeedKind, Callable[[RunContext], None]] = {
+    FeedKind.TAXII_PULL: run_pull, FeedKind.TAXII_PUSH: run_push, FeedKind.LIST: run_list}
 
 
 def _finish(session: Session, feed: FeedSource, run: FeedRun, error: str | None,
-            app: Flask) -> None:
+            app: Flask, holder: str, interrupted: bool = False) -> None:
     now = utcnow()
     run.finished_at = now
     feed.last_run_at = now
-    if error is None:
+    if interrupted:
+        run.outcome = RunOutcome.INTERRUPTED
+        run.error = error
+    elif error is None:
         run.outcome = RunOutcome.SUCCESS
         feed.failures = 0
         feed.backoff_until = None
@@ -179,8 +88,10 @@ def _finish(session: Session, feed: FeedSource, run: FeedRun, error: str | None,
         feed.failures += 1
         feed.backoff_until = now + backoff_delay(app, feed.failures)
         feed.last_error = error
-    feed.lock_holder = None
-    feed.lock_until = None
+    session.flush()
+    session.execute(  # only our own lock: after a takeover the lock is someone else's
+        update(FeedSource).where(FeedSource.id == feed.id, FeedSource.lock_holder == holder)
+        .values(lock_holder=None, lock_until=None).execution_options(synchronize_session=False))
     audit.record(session, "feed.run", actor_name="feeds", team=feed.partner_team,
                  target_type="feed", target_id=feed.id, outcome=run.outcome.value,
                  details={"feed": feed.name, "run": str(run.id), "stored": run.stored,
@@ -188,24 +99,80 @@ def _finish(session: Session, feed: FeedSource, run: FeedRun, error: str | None,
     session.commit()
 
 
+def _partner(feed: FeedSource) -> str:
+    return urlsplit(str(feed.settings.get("url", ""))).netloc.lower()
+
+
+def busy_partner(app: Flask, session: Session, feed: FeedSource) -> str | None:
+    """Why the feed's partner already has enough runs going (``FEEDS_MAX_RUNS_PER_HOST``).
+
+    One slow partner then holds at most that many of the scheduler's partner threads, and
+    feeds of other partners keep their turn.
+    """
+    limit = int(settings(app, "MAX_RUNS_PER_HOST", 2))
+    host = _partner(feed)
+    if not host:
+        return None
+    running = [other for other in session.scalars(select(FeedSource).where(
+        FeedSource.lock_holder.is_not(None), FeedSource.id != feed.id))
+        if _partner(other) == host
+        and runlock.is_live(session, other.lock_holder, other.lock_until)]
+    if len(running) < limit:
+        return None
+    return f"{len(running)} runs to {host} are already going; waiting for that partner"
+
+
+def _serialize_partner(session: Session, feed: FeedSource) -> None:
+    """Make checking a partner's runs and claiming a feed atomic, until the next commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:partner))"),
+                        {"partner": f"accord-feeds:{_partner(feed)}"})
+    else:  # SQLite: any write takes the database's one write lock until the commit
+        session.execute(update(FeedSource).where(FeedSource.id == feed.id)
+                        .values(lock_holder=FeedSource.lock_holder)
+                        .execution_options(synchronize_session=False))
+
+
+def _skip(session: Session, feed: FeedSource, reason: str) -> None:
+    """Record a scheduled run that did not happen, and why."""
+    now = utcnow()
+    session.add(FeedRun(feed_id=feed.id, trigger="schedule", started_at=now, finished_at=now,
+                        outcome=RunOutcome.SKIPPED, error=reason, reasons=[]))
+    session.commit()
+
+
 def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual") -> FeedRun | None:
     """Run one feed now. Scheduled runs skip disabled feeds and feeds backing off.
 
-    Returns the finished FeedRun (None when a scheduled run was skipped); raises Conflict if
-    another run of the feed is in progress.
+    Returns the finished FeedRun (None when a scheduled run was skipped; the skip is recorded
+    as a ``skipped`` run); raises Conflict if another run of the feed is in progress.
     """
     lock = float(settings(app, "RUN_LOCK_SECONDS", 300))
-    holder = uuid.uuid4().hex
     session = database(app).sessionmaker()
     try:
         feed = session.get(FeedSource, feed_id)
         if feed is None:
             raise NotFound(f"feed {feed_id} not found")
-        if trigger == "schedule" and (not feed.enabled or (
-                feed.backoff_until is not None and feed.backoff_until > utcnow())):
+        scheduled = trigger == "schedule"
+        if scheduled and not feed.enabled:
+            return None
+        if scheduled and feed.backoff_until is not None and feed.backoff_until > utcnow():
+            _skip(session, feed, f"backing off after {feed.failures} failures until "
+                                 f"{feed.backoff_until.isoformat()}")
             return None
         assert_live_collection(feed.collection)
+        if scheduled:
+            _serialize_partner(session, feed)  # held until claim() commits
+            busy = busy_partner(app, session, feed)
+            if busy is not None:
+                session.rollback()
+                _skip(session, feed, busy)
+                return None
+        holder = runlock.new_holder(session)
         if not claim(session, feed.id, holder, lock):
+            if scheduled:
+                _skip(session, feed, "the previous run of this feed is still going")
+                return None
             raise Conflict(f"feed {feed.name!r} is already running")
         session.refresh(feed)
         _close_stale_runs(session, feed)
@@ -213,17 +180,20 @@ def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual") -> FeedRun
         session.add(run)
         session.commit()
         error: str | None = None
+        interrupted = False
         try:
-            RUNNERS[feed.kind](app, session, feed, run, lock)
+            RUNNERS[feed.kind](RunContext(app, session, feed, run, holder, lock))
         except Exception as exc:  # any failure is recorded on the run, never lost
             session.rollback()
-            timeout = float(feed.settings.get("timeout") or settings(app, "TIMEOUT", 30))
-            error = remote.describe(exc, timeout)
-            log.warning("feed %s failed: %s", feed.name, error)
+            interrupted = isinstance(exc, (RunInterrupted, Cancelled))
+            error = str(exc) if interrupted else remote.describe(
+                exc, limits(app, feed).timeout)
+            log.warning("feed %s %s: %s", feed.name,
+                        "interrupted" if interrupted else "failed", error)
             session.refresh(feed)
             session.refresh(run)
-        _finish(session, feed, run, error, app)
+            add_reasons(run, list(getattr(exc, "reasons", [])))  # e.g. a refused list's lines
+        _finish(session, feed, run, error, app, holder, interrupted)
         return run
     finally:
         session.close()
-

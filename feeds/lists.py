@@ -14,7 +14,8 @@ import io
 import uuid
 from collections.abc import Iterator
 
-from accord.sharing.values import ParsedList, indicator, pattern_for, stix_time, value_lines
+from accord.sharing.values import ParsedList, indicator, pattern_for, stix_time
+from feeds.listvalues import classify, split_line
 
 __all__ = ["FORMATS", "ParsedList", "indicator", "indicator_id", "parse", "pattern_for",
            "stix_time"]
@@ -25,7 +26,10 @@ FORMATS = ("lines", "csv")
 
 def _cells(text: str, fmt: str, column: str | None) -> Iterator[tuple[int, str]]:
     if fmt == "lines":
-        yield from value_lines(text)
+        for number, line in enumerate(text.splitlines(), 1):
+            value = split_line(line)
+            if value is not None:
+                yield number, value
         return
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -44,13 +48,20 @@ def _cells(text: str, fmt: str, column: str | None) -> Iterator[tuple[int, str]]
             yield number, row[index].strip()
 
 
-def parse(text: str, fmt: str = "lines", column: str | None = None) -> ParsedList:
-    """Read a list; bad lines are rejected one by one with their line number."""
+def parse(text: str, fmt: str = "lines", column: str | None = None,
+          allow_private: bool = False) -> ParsedList:
+    """Read a list; bad lines and junk values are rejected one by one with their line number."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     parsed = ParsedList()
     for number, cell in _cells(text, fmt, column):
-        parsed.add(number, cell)
+        try:
+            value, pattern = classify(cell, allow_private)
+        except ValueError as exc:
+            parsed.rejected.append({"line": number, "reason": str(exc)})
+            continue
+        parsed.values.setdefault(value, pattern)
+        parsed.lines.setdefault(value, number)
     return parsed
 
 

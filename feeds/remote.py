@@ -1,13 +1,13 @@
 """Talking to remote TAXII 2.1 servers through taxii2-client, with timeouts and clear errors.
 
-taxii2-client hides response headers and byte counts; :class:`RecordingSession` keeps the last
-response so pulls can read ``X-TAXII-Date-Added-Last`` (TAXII 2.1 §3.2) and count bytes.
+taxii2-client hides response headers and byte counts; the :class:`~feeds.transport.GuardedSession`
+under it keeps the last response so pulls can read ``X-TAXII-Date-Added-Last`` (TAXII 2.1 §3.2),
+counts bytes, and bounds every request by a total deadline and a size cap.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import requests
 from taxii2client.common import _HTTPConnection
@@ -15,6 +15,7 @@ from taxii2client.exceptions import InvalidJSONError, TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server
 
 from feeds.secrets import Credentials
+from feeds.transport import Cancelled, DeadlineExceeded, GuardedSession, Limits, ResponseTooLarge
 
 USER_AGENT = "accord-feeds/1.0 (taxii2-client)"
 
@@ -30,29 +31,11 @@ class BearerAuth(requests.auth.AuthBase):
         return request
 
 
-class RecordingSession(requests.Session):
-    """A requests session with a default timeout that remembers its last response and bytes."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-        self.last_response: requests.Response | None = None
-        self.bytes = 0
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
-        response = super().request(method, url, *args, **kwargs)
-        self.last_response = response
-        self.bytes += len(response.content)
-        return response
-
-
-def connection(credentials: Credentials, timeout: float
-               ) -> tuple[_HTTPConnection, RecordingSession]:
-    """A taxii2-client connection using ``credentials`` and a recording session."""
+def connection(credentials: Credentials, limits: Limits
+               ) -> tuple[_HTTPConnection, GuardedSession]:
+    """A taxii2-client connection using ``credentials``, every request bounded by ``limits``."""
     conn = _HTTPConnection(version="2.1", user_agent=USER_AGENT)
-    session = RecordingSession(timeout)
+    session = limits.session()
     if credentials.kind == "basic":
         session.auth = requests.auth.HTTPBasicAuth(credentials.username or "",
                                                    credentials.password or "")
@@ -77,8 +60,22 @@ def open_collection(url: str, collection_id: str, conn: _HTTPConnection) -> Coll
     return Collection(f"{base}collections/{collection_id}/", conn=conn)
 
 
+def max_content_length(collection: Collection) -> int | None:
+    """The API root's ``max_content_length`` (TAXII 2.1 §4.2), if the remote gave a usable one."""
+    base = collection.url.split("collections/", 1)[0]
+    try:
+        info = collection._conn.get(base)
+    except (requests.RequestException, TAXIIServiceException, ValueError):
+        return None
+    value = info.get("max_content_length") if isinstance(info, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def describe(exc: BaseException, timeout: float) -> str:
     """A one-line error for a FeedRun, naming what went wrong with the remote."""
+    if isinstance(exc, (DeadlineExceeded, ResponseTooLarge, Cancelled)) or getattr(
+            exc, "plain_message", False):
+        return str(exc)
     if isinstance(exc, requests.Timeout):
         return f"remote timed out (no answer within {timeout:g} s)"
     if isinstance(exc, requests.ConnectionError):

@@ -1,7 +1,8 @@
 """Keeping a feed's scheduler job in step with the feed (stable job id ``feed:<id>``).
 
 Enabled feeds with an interval or cron have a job; disabled, unscheduled or removed feeds have
-none. Jobs never overlap (``max_instances=1`` in the scheduler, plus the feed's run lock).
+none. Jobs never overlap (``max_instances=1`` in the scheduler, plus the feed's run lock), and
+run in the scheduler's partner thread pool, apart from exercise injects.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from accord.scheduler.jobs import schedule, unschedule
+from accord.scheduler.jobs import PARTNER_EXECUTOR, schedule, unschedule
 from feeds.models import FeedSource
 
 JOB_FUNC = "feeds.jobs:run_feed"
@@ -36,7 +37,8 @@ def sync_job(app: Flask, feed: FeedSource) -> datetime | None:
     if trigger is None:
         unschedule(app, feed.job_id)
         return None
-    return schedule(app, feed.job_id, JOB_FUNC, trigger, args=(str(feed.id),))
+    return schedule(app, feed.job_id, JOB_FUNC, trigger, args=(str(feed.id),),
+                    executor=PARTNER_EXECUTOR)
 
 
 def remove_job(app: Flask, feed_id: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from accord import audit
 from accord.errors import BadRequest, Conflict, NotFound
@@ -16,15 +16,19 @@ from accord.services import lookup
 from accord.services.collections import parse_tlp
 from accord.services.fields import number, whole_number
 from accord.tlp import Tlp
-from feeds import lists, secrets
-from feeds.models import FeedKind, FeedRun, FeedSource
+from feeds import lists, runlock, secrets
+from feeds.listrun import ListRefused, local_path
+from feeds.models import FeedKind, FeedRun, FeedSource, RunOutcome
 from feeds.policy import assert_live_collection, check_ceiling
 
 SETTING_KEYS = {
-    FeedKind.TAXII_PULL: {"url", "collection", "match_types", "page_size", "timeout"},
-    FeedKind.TAXII_PUSH: {"url", "collection", "page_size", "timeout"},
-    FeedKind.LIST: {"url", "format", "column", "labels", "timeout"},
+    FeedKind.TAXII_PULL: {"url", "collection", "match_types", "page_size", "timeout", "deadline"},
+    FeedKind.TAXII_PUSH: {"url", "collection", "page_size", "timeout", "deadline"},
+    FeedKind.LIST: {"url", "format", "column", "labels", "timeout", "deadline", "allow_private",
+                    "max_shrink"},
 }
+# Changing where a feed reads from or what it asks for makes its watermark meaningless.
+SOURCE_KEYS = ("url", "collection", "match_types")
 REQUIRED = {FeedKind.TAXII_PULL: ("url", "collection"), FeedKind.TAXII_PUSH: ("url", "collection"),
             FeedKind.LIST: ("url",)}
 DEFAULT_TLP = {FeedKind.TAXII_PULL: Tlp.AMBER, FeedKind.TAXII_PUSH: Tlp.GREEN,
@@ -71,6 +75,20 @@ def _check_schedule(interval: int | None, cron: str | None) -> None:
             raise BadRequest(f"cron: {exc}") from None
 
 
+def _check_url(app: Flask, kind: FeedKind, url: Any) -> None:
+    """TAXII remotes are http(s); a list may also be a file under ``FEEDS_LIST_DIRECTORY``."""
+    if not isinstance(url, str):
+        raise BadRequest("url: must be a string")
+    if url.startswith(("http://", "https://")):
+        return
+    if kind != FeedKind.LIST:
+        raise BadRequest("url: must be an http:// or https:// URL")
+    try:
+        local_path(app, url)
+    except ListRefused as exc:
+        raise BadRequest(f"url: {exc}") from None
+
+
 def _check_settings(kind: FeedKind, values: dict[str, Any]) -> dict[str, Any]:
     unknown = set(values) - SETTING_KEYS[kind]
     if unknown:
@@ -81,7 +99,13 @@ def _check_settings(kind: FeedKind, values: dict[str, Any]) -> dict[str, Any]:
             raise BadRequest(f"{key}: required for {kind.value} feeds")
     if "format" in cleaned and cleaned["format"] not in lists.FORMATS:
         raise BadRequest(f"format: must be one of {', '.join(lists.FORMATS)}")
-    for key, highest in (("page_size", MAX_PAGE_SIZE), ("timeout", MAX_TIMEOUT)):
+    if "max_shrink" in cleaned and (not isinstance(cleaned["max_shrink"], int | float)
+                                    or not 0 <= cleaned["max_shrink"] <= 1):
+        raise BadRequest("max_shrink: must be a fraction between 0 and 1")
+    if "allow_private" in cleaned and not isinstance(cleaned["allow_private"], bool):
+        raise BadRequest("allow_private: must be true or false")
+    for key, highest in (("page_size", MAX_PAGE_SIZE), ("timeout", MAX_TIMEOUT),
+                         ("deadline", MAX_TIMEOUT)):
         if key in cleaned and (isinstance(cleaned[key], str)
                                or number(cleaned[key], key, maximum=highest) <= 0):
             raise BadRequest(f"{key}: must be a positive number")
@@ -89,6 +113,12 @@ def _check_settings(kind: FeedKind, values: dict[str, Any]) -> dict[str, Any]:
         if key in cleaned and (not isinstance(cleaned[key], list)
                                or not all(isinstance(v, str) for v in cleaned[key])):
             raise BadRequest(f"{key}: must be a list of strings")
+    return cleaned
+
+
+def _checked(app: Flask, kind: FeedKind, values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = _check_settings(kind, values)
+    _check_url(app, kind, cleaned["url"])
     return cleaned
 
 
@@ -110,7 +140,7 @@ def create_feed(session: Session, app: Flask, *, name: str, kind: str, collectio
     feed = FeedSource(
         name=name, kind=feed_kind, collection=target, collection_id=target.id,
         partner_team=team, partner_team_id=team.id, enabled=enabled, interval_seconds=interval,
-        cron=cron or None, settings=_check_settings(feed_kind, settings),
+        cron=cron or None, settings=_checked(app, feed_kind, settings),
         max_tlp=check_ceiling(feed_kind, parse_tlp(max_tlp, "max_tlp")) if max_tlp
         else DEFAULT_TLP[feed_kind],
         secret=secrets.encrypt(app, secrets.make_credentials(auth, username, secret)),
@@ -143,8 +173,13 @@ def update_feed(session: Session, app: Flask, feed: FeedSource, changes: dict[st
         cron = changes.get("cron", feed.cron if "interval" not in changes else None)
         _check_schedule(interval, cron)
         feed.interval_seconds, feed.cron = interval, cron or None
+    reset = False
     if "settings" in changes:
-        feed.settings = _check_settings(feed.kind, {**feed.settings, **changes["settings"]})
+        new = _checked(app, feed.kind, {**feed.settings, **changes["settings"]})
+        reset = any(new.get(key) != feed.settings.get(key) for key in SOURCE_KEYS)
+        feed.settings = new
+        if reset:  # a new source: start from its beginning, not from the old one's watermark
+            feed.watermark, feed.push_watermark = None, None
     if "max_tlp" in changes:
         feed.max_tlp = check_ceiling(feed.kind, parse_tlp(changes["max_tlp"], "max_tlp"))
     if "enabled" in changes:
@@ -153,8 +188,11 @@ def update_feed(session: Session, app: Flask, feed: FeedSource, changes: dict[st
         feed.secret = secrets.encrypt(app, secrets.make_credentials(
             changes["auth"], changes.get("username"), changes.get("secret")))
     session.flush()
-    audit.record(session, "feed.update", target_type="feed", target_id=feed.id,
-                 details={"name": feed.name, "fields": sorted(k for k in changes if k != "secret")})
+    details: dict[str, Any] = {"name": feed.name,
+                               "fields": sorted(k for k in changes if k != "secret")}
+    if reset:
+        details["watermark_reset"] = "the feed's source changed (url, collection or match types)"
+    audit.record(session, "feed.update", target_type="feed", target_id=feed.id, details=details)
     return feed
 
 
@@ -176,7 +214,7 @@ def recent_runs(session: Session, feed: FeedSource, limit: int = 20) -> list[Fee
 
 def run_summary(run: FeedRun) -> dict[str, Any]:
     return {
-        "id": str(run.id), "trigger": run.trigger, "outcome": run.outcome.value,
+        "id": str(run.id), "trigger": run.trigger, "outcome": outcome(run),
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "pages": run.pages, "fetched": run.fetched, "stored": run.stored,
@@ -185,9 +223,25 @@ def run_summary(run: FeedRun) -> dict[str, Any]:
     }
 
 
+def running(feed: FeedSource) -> bool:
+    """Whether a live process is running the feed now (a dead holder's lock does not count)."""
+    session = object_session(feed)
+    return session is not None and runlock.is_live(session, feed.lock_holder, feed.lock_until)
+
+
+def outcome(run: FeedRun) -> str:
+    """The run's outcome; ``interrupted`` for a run still marked running that no one is doing."""
+    if run.outcome == RunOutcome.RUNNING:
+        session = object_session(run)
+        feed = session.get(FeedSource, run.feed_id) if session is not None else None
+        if feed is None or not running(feed):
+            return RunOutcome.INTERRUPTED.value
+    return run.outcome.value
+
+
 def health(feed: FeedSource) -> str:
     """One word for ``status``: disabled, never-run, ok, failing or running."""
-    if feed.lock_holder:
+    if running(feed):
         return "running"
     if not feed.enabled:
         return "disabled"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy.orm import Session
 
 from accord.features import DashboardPanel
 from accord.models.users import Role, User
+from accord.scheduler.lease import scheduler_state
 from feeds import sources
 
 pages = Blueprint("feeds", __name__, template_folder="templates")
@@ -19,7 +20,8 @@ def feed_health(session: Session, user: User) -> dict[str, Any] | None:
     """Every feed with its health, for admins; nothing for anyone else."""
     if user.role != Role.ADMIN:
         return None
-    return {"feeds": [(feed, sources.health(feed)) for feed in sources.list_feeds(session)]}
+    return {"feeds": [(feed, sources.health(feed)) for feed in sources.list_feeds(session)],
+            "scheduler": scheduler_state(current_app)}
 
 
 PANEL = DashboardPanel(template="feeds/_dashboard.html", context=feed_health)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from accord.migrate import DatabaseUnreachable, NotMigrated, check_migrated
+from accord.scheduler.lease import scheduler_state
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -21,7 +22,8 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """The database is reachable and migrated to this version's schema."""
+    """The database is reachable and migrated; and, where this hub serves with its scheduler
+    (``SCHEDULER_REQUIRED``, set by ``serve --scheduler``), a scheduler is running jobs."""
     try:
         check_migrated(current_app)
     except DatabaseUnreachable as exc:
@@ -30,4 +32,10 @@ def readyz() -> ResponseReturnValue:
         return jsonify(status="unavailable", reason="database unreachable"), 503
     except NotMigrated as exc:
         return jsonify(status="unavailable", reason=str(exc)), 503
+    if current_app.config.get("SCHEDULER_REQUIRED"):
+        scheduler = scheduler_state(current_app)
+        if scheduler["state"] != "running":
+            return jsonify(status="unavailable", reason=f"scheduler down: {scheduler['reason']}",
+                           scheduler=scheduler), 503
+        return jsonify(status="ready", scheduler=scheduler)
     return jsonify(status="ready")

@@ -38,6 +38,7 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int = 4,
     """
     database(app).engine.dispose()
     scheduler = EmbeddedScheduler(app) if with_scheduler else None
+    app.config["SCHEDULER_REQUIRED"] = bool(with_scheduler)  # /readyz reports it
     if scheduler is not None:
         scheduler.start()
     try:

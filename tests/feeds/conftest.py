@@ -22,7 +22,7 @@ from accord.tlp import Tlp, marking_ref
 from feeds import sources
 from feeds.models import FeedSource
 from tests.factories import make_collection, make_team, make_token, make_user
-from tests.feeds.fakeremote import COLLECTION_ID, FakeRemote
+from tests.feeds.fakeremote import COLLECTION_ID, FakeRemote, ListServer
 
 _serial = itertools.count(1)
 BASE_TIME = datetime(2026, 3, 1, tzinfo=UTC)
@@ -57,6 +57,13 @@ def fake_remote() -> Iterator[FakeRemote]:
     remote = FakeRemote().start()
     yield remote
     remote.stop()
+
+
+@pytest.fixture
+def list_server() -> Iterator[ListServer]:
+    server = ListServer()
+    yield server
+    server.stop()
 
 
 def indicator(tlp: Tlp | None = Tlp.GREEN, **extra: Any) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 It behaves like a well-formed remote until told otherwise: answer 500s, garbage JSON, slowly,
 reject credentials, omit ``next`` (servers that only honour ``added_after``), or give many
-objects the same ``date_added``.
+objects the same ``date_added``; and, as a hostile or broken partner: drip its answer one byte
+at a time, loop on ``next`` or on ``more``, put nulls among the objects, send a malformed or
+far-future ``X-TAXII-Date-Added-Last``, pad a page to any size, advertise a small
+``max_content_length`` and answer 413 above it, or refuse ("poison") some objects with a 500.
 """
 
 from __future__ import annotations
@@ -42,6 +45,18 @@ class FakeRemote:
         self.requests: list[str] = []
         self.clock = datetime(2026, 1, 1, tzinfo=UTC)
         self.lock = threading.Lock()
+        # Hostile behaviour (see the module docstring); each is off by default.
+        self.drip_interval = 0.0  # > 0: answer GETs one byte per interval
+        self.drip_limit = 60  # bytes dripped at most, so a drip always ends by itself
+        self.stopping = threading.Event()
+        self.loop_next = False  # always answer the same page with the same 'next'
+        self.loop_more = False  # always answer the same page with 'more' and no 'next'
+        self.extra_elements: list[Any] = []  # appended to every page's 'objects'
+        self.header_last: str | None = None  # replaces X-TAXII-Date-Added-Last
+        self.pad_bytes = 0  # a page is padded with this many bytes of description
+        self.max_content_length = 10_000_000
+        self.poison: set[str] = set()  # ids whose envelope is answered with a 500
+        self.posts: list[int] = []  # status code of each POST
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -52,6 +67,7 @@ class FakeRemote:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
@@ -88,8 +104,26 @@ class FakeRemote:
                 except (BrokenPipeError, ConnectionResetError):  # the client died (crash tests)
                     return
 
+            def _drip(self) -> None:
+                """Headers at once, then one byte per interval until the client gives up."""
+                self.send_response(200)
+                self.send_header("Content-Type", TAXII)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                for _ in range(remote.drip_limit):
+                    if remote.stopping.wait(remote.drip_interval):
+                        return
+                    try:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                    except OSError:  # the client hung up: the test's point
+                        return
+
             def _gate(self) -> bool:
                 remote.requests.append(self.path)
+                if remote.drip_interval and self.command == "GET":
+                    self._drip()
+                    return False
                 if remote.mode == "slow":
                     time.sleep(remote.delay)
                 if remote.mode == "500":
@@ -116,7 +150,7 @@ class FakeRemote:
                     self._send(200, {"title": "fake", "default": base, "api_roots": [base]})
                 elif url.path == "/api1/":
                     self._send(200, {"title": "api1", "versions": [TAXII],
-                                     "max_content_length": 10_000_000})
+                                     "max_content_length": remote.max_content_length})
                 elif url.path == col:
                     self._send(200, {"id": COLLECTION_ID, "title": "fake", "can_read": True,
                                      "can_write": True, "media_types": [TAXII]})
@@ -146,24 +180,39 @@ class FakeRemote:
                 if "match[type]" in query:
                     types = set(query["match[type]"].split(","))
                     rows = [r for r in rows if r[1]["type"] in types]
-                start = int(query.get("next", "0")) if remote.honour_next else 0
+                looping = remote.loop_next or remote.loop_more
+                start = int(query.get("next", "0")) if remote.honour_next and not looping else 0
                 size = min(int(query.get("limit") or remote.page_size), remote.page_size)
                 page = rows[start:start + size]
-                more = start + size < len(rows)
-                envelope: dict[str, Any] = {"more": more, "objects": [o for _, o in page]}
-                if more and remote.honour_next:
-                    envelope["next"] = str(start + size)
+                more = start + size < len(rows) or remote.loop_next or remote.loop_more
+                objects: list[Any] = [o for _, o in page] + remote.extra_elements
+                if remote.pad_bytes and objects:
+                    objects[0] = {**objects[0], "description": "x" * remote.pad_bytes}
+                envelope: dict[str, Any] = {"more": more, "objects": objects}
+                if more and remote.honour_next and not remote.loop_more:
+                    envelope["next"] = "loop" if remote.loop_next else str(start + size)
                 headers = {}
                 if page and remote.send_header:
                     headers = {"X-TAXII-Date-Added-First": page[0][0],
-                               "X-TAXII-Date-Added-Last": page[-1][0]}
-                self._send(200, envelope if page else {"more": False}, headers)
+                               "X-TAXII-Date-Added-Last": remote.header_last or page[-1][0]}
+                self._send(200, envelope if objects else {"more": False}, headers)
 
             def do_POST(self) -> None:  # noqa: N802
                 if not self._gate():
                     return
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                length = int(self.headers["Content-Length"])
+                raw = self.rfile.read(length)
+                if length > remote.max_content_length:
+                    remote.posts.append(413)
+                    self._send(413, {"title": "too large", "http_status": "413"})
+                    return
+                body = json.loads(raw)
                 objects = body.get("objects", [])
+                if any(o.get("id") in remote.poison for o in objects):
+                    remote.posts.append(500)
+                    self._send(500, {"title": "cannot store", "http_status": "500"})
+                    return
+                remote.posts.append(202)
                 remote.received.extend(objects)
                 remote.add(objects)
                 status = {"id": str(uuid.uuid4()), "status": "complete",
@@ -178,3 +227,33 @@ class FakeRemote:
                 self._send(202, status)
 
         return Handler
+
+
+class ListServer:
+    """Serves ``body`` at /list.txt on 127.0.0.1 with ``status`` and ``content_type``."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        self.status = 200
+        self.content_type = "text/plain"
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(server.status)
+                self.send_header("Content-Type", server.content_type)
+                self.send_header("Content-Length", str(len(server.body)))
+                self.end_headers()
+                self.wfile.write(server.body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/list.txt"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

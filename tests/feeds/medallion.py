@@ -1,7 +1,7 @@
 """medallion 3.0.0 (the OASIS reference TAXII 2.1 server) as a foreign remote for feed tests.
 
-It lives in its own virtualenv (its dependencies may clash with ours), created once and reused:
-``$ACCORD_MEDALLION_VENV`` or ``<tmp>/accord-medallion-3.0.0``.
+It is installed with the test extras (``pip install -e '.[test]'``), beside Accord; nothing is
+installed while the tests run.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,19 +23,12 @@ USER, PASSWORD = "admin", "Password0"
 COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
 
 
-def venv() -> Path:
-    return Path(os.environ.get("ACCORD_MEDALLION_VENV")
-                or Path(tempfile.gettempdir()) / f"accord-medallion-{VERSION}")
-
-
 def ensure_installed() -> Path:
-    """The medallion executable, installing it from PyPI into its own venv on first use."""
-    target = venv()
-    executable = target / "bin" / "medallion"
+    """The medallion executable of this environment; fails clearly if the extras are missing."""
+    executable = Path(sys.executable).with_name("medallion")
     if not executable.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(target)], check=True, timeout=120)
-        subprocess.run([str(target / "bin" / "pip"), "install", "-q", f"medallion=={VERSION}"],
-                       check=True, timeout=600)
+        raise RuntimeError(f"medallion {VERSION} is not installed beside {sys.executable}: "
+                           "install the test extras (pip install -e '.[test]')")
     return executable
 
 

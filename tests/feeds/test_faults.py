@@ -153,7 +153,9 @@ def test_runs_never_overlap(app: Flask, session: Session, home: Home,
         run_feed(app, feed.id)
     bind_job_app(app)
     try:
-        scheduled_run(str(feed.id))  # the scheduler's attempt is skipped quietly
+        scheduled_run(str(feed.id))  # the scheduler's attempt is skipped, and recorded
     finally:
         bind_job_app(None)
-    assert sources.recent_runs(session, feed) == []
+    [skipped] = sources.recent_runs(session, feed)
+    assert skipped.outcome == RunOutcome.SKIPPED and skipped.trigger == "schedule"
+    assert skipped.error == "the previous run of this feed is still going"

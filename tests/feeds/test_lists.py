@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,41 +18,7 @@ from feeds import lists, sources
 from feeds.engine import run_feed
 from feeds.models import FeedSource, RunOutcome
 from tests.feeds.conftest import Home
-
-
-class ListServer:
-    """Serves ``self.body`` at /list.txt on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.body = b""
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:  # noqa: N802
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(server.body)))
-                self.end_headers()
-                self.wfile.write(server.body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/list.txt"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def list_server() -> Iterator[ListServer]:
-    server = ListServer()
-    yield server
-    server.stop()
+from tests.feeds.fakeremote import ListServer
 
 
 def _feed(session: Session, app: Flask, home: Home, url: str, **settings: Any) -> FeedSource:
@@ -146,6 +109,7 @@ def test_list_feed_from_a_file(app: Flask, session: Session, home: Home,
                                tmp_path: Any) -> None:
     path = tmp_path / "iocs.csv"
     path.write_text("ioc,comment\n192.0.2.10,scanner\n192.0.2.11,scanner\n")
+    app.config["FEEDS_LIST_DIRECTORY"] = str(tmp_path)  # local files are off unless configured
     feed = _feed(session, app, home, str(path), format="csv", column="ioc")
     run = run_feed(app, feed.id)
     assert run is not None and run.stored == 2

@@ -36,7 +36,9 @@ class EmbeddedScheduler:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "accord", "scheduler"],
+        # -P: never import from the working directory, where a folder named ``accord``
+        # would shadow the package and kill the scheduler at start.
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", "accord", "scheduler"],
                                         env=scheduler_environment(self.app))
 
     def stop(self, timeout: float = 20.0) -> None:

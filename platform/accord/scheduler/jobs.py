@@ -7,11 +7,13 @@ running scheduler notices changes at its next wake-up (at most ``WAKE_SECONDS`` 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -23,6 +25,10 @@ from accord.db import database
 
 JOBSTORE_TABLE = "scheduler_jobs"
 WAKE_SECONDS = 5
+# Jobs that talk to partners (feeds) run in their own thread pool, so partners that hang can
+# never hold the threads exercise injects are released by.
+PARTNER_EXECUTOR = "partners"
+STOP_EVENT_KEY = "accord.scheduler.stopping"
 
 JOB_DEFAULTS = {
     # A late job still runs once (e.g. an inject due while the scheduler was down), and the
@@ -58,11 +64,38 @@ def job_app() -> Flask:
     return _holder.app
 
 
+def stop_event(app: Flask) -> threading.Event:
+    """Set while this process's scheduler shuts down: long jobs poll it and stop early.
+
+    A process without a running scheduler gets an event that is never set.
+    """
+    event = app.extensions.get(STOP_EVENT_KEY)
+    return event if isinstance(event, threading.Event) else threading.Event()
+
+
+def bind_stop_event(app: Flask, event: threading.Event | None) -> None:
+    """Make ``event`` the one :func:`stop_event` gives jobs of ``app`` (None to unbind)."""
+    if event is None:
+        app.extensions.pop(STOP_EVENT_KEY, None)
+    else:
+        app.extensions[STOP_EVENT_KEY] = event
+
+
 def make_scheduler(app: Flask) -> BackgroundScheduler:
-    """A scheduler whose default job store is the hub database."""
+    """A scheduler whose default job store is the hub database.
+
+    Two thread pools: ``default`` (exercise injects and other hub jobs) and
+    :data:`PARTNER_EXECUTOR` (jobs that wait on partners), sized by ``SCHEDULER_THREADS``
+    and ``SCHEDULER_PARTNER_THREADS``.
+    """
     store = SQLAlchemyJobStore(engine=database(app).engine, tablename=JOBSTORE_TABLE)
     return BackgroundScheduler(
         jobstores={"default": store},
+        executors={
+            "default": ThreadPoolExecutor(int(app.config.get("SCHEDULER_THREADS", 10))),
+            PARTNER_EXECUTOR: ThreadPoolExecutor(
+                int(app.config.get("SCHEDULER_PARTNER_THREADS", 8))),
+        },
         job_defaults=JOB_DEFAULTS,
         timezone=app.config.get("SCHEDULER_TIMEZONE", "UTC"),
     )
@@ -77,7 +110,9 @@ def job_store(app: Flask) -> Iterator[BackgroundScheduler]:
         yield scheduler
     finally:
         # Detach the store first: shutting a SQLAlchemyJobStore down disposes the engine it was
-        # given, which is the hub's own pool, and would orphan connections other threads hold.
+        # given (the hub's own pool, orphaning connections other threads hold), and a
+        # BackgroundScheduler processes due jobs once more while it shuts down, which would
+        # submit a job due now to this editing process's (stopped) executors.
         scheduler.remove_jobstore("default", shutdown=False)
         scheduler.shutdown(wait=False)
 

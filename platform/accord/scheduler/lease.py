@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import or_, update
@@ -90,3 +91,21 @@ class Lease:
                 .values(expires_at=now - timedelta(seconds=1), renewed_at=now)
             )
             session.commit()
+
+
+def scheduler_state(app: Flask, name: str = "scheduler") -> dict[str, Any]:
+    """Whether a scheduler runs jobs now: ``running`` while a lease is live, else ``down``.
+
+    A leader renews its lease every third of its length, so a scheduler that died (or never
+    started) shows as down within one lease of it. Shown by ``/readyz`` and ``feeds status``.
+    """
+    with database(app).sessionmaker() as session:
+        lease = session.get(SchedulerLease, name)
+        if lease is None:
+            return {"state": "down", "reason": "no scheduler has ever run"}
+        if lease.expires_at < utcnow():
+            return {"state": "down", "holder": lease.holder,
+                    "reason": f"the last scheduler's lease ran out at "
+                              f"{lease.expires_at.isoformat()}"}
+        return {"state": "running", "holder": lease.holder,
+                "lease_until": lease.expires_at.isoformat()}

@@ -11,7 +11,13 @@ from flask import Flask
 
 from accord import features
 from accord.scheduler.events import JOB_EVENTS, JobLog
-from accord.scheduler.jobs import WAKE_SECONDS, bind_job_app, make_scheduler
+from accord.scheduler.jobs import (
+    STOP_EVENT_KEY,
+    WAKE_SECONDS,
+    bind_job_app,
+    bind_stop_event,
+    make_scheduler,
+)
 from accord.scheduler.lease import Lease
 from accord.sharing.envelope_queue import drain_job
 
@@ -32,6 +38,8 @@ class SchedulerRunner:
         self.lease = Lease(app, ttl_seconds=lease_seconds, holder=holder)
         self.renew_every = lease_seconds / 3
         self.scheduler: BackgroundScheduler | None = None
+        # Given to the jobs of this process while it runs: on SIGTERM, feed runs abandon their
+        # requests and end ``interrupted``, so shutting down waits seconds, not for a partner.
         self.stopping = threading.Event()
         self.is_leader = False
         self._thread: threading.Thread | None = None
@@ -65,8 +73,9 @@ class SchedulerRunner:
         log.info("scheduler lease lost by %s; standing by", self.lease.holder)
 
     def run(self) -> None:
-        """Loop until :meth:`stop` is called."""
+        """Loop until :meth:`stop` is called (or SIGTERM sets :attr:`stopping`)."""
         bind_job_app(self.app)
+        bind_stop_event(self.app, self.stopping)
         try:
             while not self.stopping.is_set():
                 try:
@@ -81,11 +90,16 @@ class SchedulerRunner:
                 self.stopping.wait(self.renew_every)
         finally:
             if self.scheduler is not None and self.scheduler.running:
+                # The job store is on the hub's own engine: shutting it down would dispose
+                # of that engine under every other session of this process.
+                self.scheduler.remove_jobstore("default", shutdown=False)
                 self.scheduler.shutdown(wait=True)
             if self.is_leader:
                 self.lease.release()
                 log.info("scheduler lease released by %s", self.lease.holder)
             self.is_leader = False
+            if self.app.extensions.get(STOP_EVENT_KEY) is self.stopping:
+                bind_stop_event(self.app, None)
 
     def start_in_thread(self) -> threading.Thread:
         """Run the loop in a daemon thread (embedded in ``accord serve`` or tests)."""
