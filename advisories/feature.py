@@ -8,6 +8,7 @@ from accord.features import Feature, NavLink
 from accord.scheduler.jobs import schedule
 from advisories import deadlines
 from advisories.api import bp as api_bp
+from advisories.demo import seed_demo_advisory
 from advisories.web import pages
 
 DELIVERY_SECONDS = 15
@@ -22,4 +23,4 @@ def start_on_lead(app: Flask) -> None:
 
 FEATURE = Feature(name="advisories", blueprints=(api_bp,), pages=(pages.bp,),
                   nav_links=(NavLink("Advisories", "web.advisories.inbox"),),
-                  on_lead=(start_on_lead,))
+                  demo_seeders=(seed_demo_advisory,), on_lead=(start_on_lead,))
