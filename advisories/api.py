@@ -17,7 +17,7 @@ from accord.auth import Principal, authenticate, require_role, require_scope
 from accord.db import get_session
 from accord.errors import BadRequest, Forbidden
 from accord.models.users import Role, Scope, User
-from advisories import access, deadlines, issuing, matrix, responses
+from advisories import access, deadlines, issuing, matrix, report, responses
 from advisories.models import Advisory, AdvisoryRecipient, Severity
 from advisories.spec import choice as _choice
 from advisories.spec import read_spec
@@ -172,3 +172,20 @@ def matrix_view(ref: str) -> ResponseReturnValue:
             "Content-Disposition": f'attachment; filename="{advisory.ref}-matrix.csv"'})
     return jsonify(advisory=view(advisory, _caller()), matrix=found,
                    summary=matrix.summary(found))
+
+
+@bp.get("/<ref>/report")
+def report_view(ref: str) -> ResponseReturnValue:
+    """The leadership report: ``?format=markdown|html|json`` (JSON by default)."""
+    session = get_session()
+    advisory = _load(session, ref)
+    _require_issuer(advisory)
+    fmt = request.args.get("format", "json")
+    if fmt not in report.FORMATS:
+        raise BadRequest(f"format: one of {', '.join(report.FORMATS)}")
+    data = report.build(session, advisory, request.args.get("group") or None)
+    session.commit()
+    if fmt == "json":
+        return jsonify(data)
+    text = report.to_markdown(data) if fmt == "markdown" else report.to_html(data)
+    return Response(text, mimetype=report.MIMETYPES[fmt])

@@ -15,6 +15,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -24,13 +25,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from accord.db import get_session, utcnow
-from accord.errors import AccordError, Forbidden
+from accord.errors import AccordError, BadRequest, Forbidden
 from accord.models.teams import Team, TrustGroup
 from accord.models.users import Role, User
 from accord.tlp import Tlp
 from accord.web import forms
 from accord.web.sessions import current_user, login_required, role_required
-from advisories import access, deadlines, issuing, matrix, responses
+from advisories import access, deadlines, issuing, matrix, report, responses
 from advisories.models import Advisory, AdvisoryRecipient, Evidence, RecipientStatus, Severity
 from advisories.spec import read_spec
 from advisories.web.rendering import duration_text, lateness, safe_markdown
@@ -196,7 +197,8 @@ def matrix_page(ref: str) -> str:
                            steps=list(found[0]["steps"]) if found else [],
                            summary=matrix.summary(found), groups=groups, group=group,
                            zone=user.team.timezone, lateness=lateness,
-                           duration_text=duration_text, labels=STATUS_LABELS)
+                           duration_text=duration_text, labels=STATUS_LABELS,
+                           report_formats=report.FORMATS)
 
 
 @bp.get("/<ref>/matrix.csv")
@@ -208,3 +210,22 @@ def matrix_csv(ref: str) -> Response:
     found = _matrix_rows(advisory, request.args.get("group") or None)
     return Response(matrix.to_csv(found), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{advisory.ref}-matrix.csv"'})
+
+
+@bp.get("/<ref>/report")
+@login_required
+def report_page(ref: str) -> Response:
+    """The leadership report, as the API serves it, for the signed-in coordinator."""
+    user = current_user()
+    db = get_session()
+    advisory = access.load_visible(db, ref, user)
+    _require_manager(advisory, user)
+    fmt = request.args.get("format", "html")
+    if fmt not in report.FORMATS:
+        raise BadRequest(f"format: one of {', '.join(report.FORMATS)}")
+    data = report.build(db, advisory, request.args.get("group") or None)
+    db.commit()
+    if fmt == "json":
+        return jsonify(data)
+    text = report.to_markdown(data) if fmt == "markdown" else report.to_html(data)
+    return Response(text, mimetype=report.MIMETYPES[fmt])

@@ -85,3 +85,38 @@ def test_the_issue_form_reports_bad_fields_like_the_api(app: Flask, centre: Cent
     assert "acknowledge_within: an ISO 8601 duration" in response.get_data(as_text=True)
     _, response = _issue_from_form(app, title="")
     assert response.status_code == 400 and "title: required" in response.get_data(as_text=True)
+
+
+def test_leadership_report_in_three_formats(app: Flask, centre: Centre,
+                                            clock: ManualClock) -> None:
+    coordinator, issued = _issue_from_form(app)
+    ref = issued.headers["Location"].split("/")[-2]
+    ack = centre.call("Ministry of Finance", "POST", f"/{ref}/acknowledge")
+    assert ack.status_code == 200
+    clock.advance(seconds=2 * 3600)
+    done = centre.call("Ministry of Health", "POST", f"/{ref}/status",
+                       json={"status": "mitigated"})
+    assert done.status_code == 200
+    data = centre.call("coordinator", "GET", f"/{ref}/report", query_string={"format": "json"})
+    assert data.status_code == 200
+    report = data.json
+    assert report["summary"]["recipients"] == 4
+    assert report["distributions"]["time_to_acknowledge"]["within 15 min"] == 1
+    assert report["distributions"]["time_to_acknowledge"]["within 4 h"] == 1
+    assert report["distributions"]["time_to_mitigate"]["within 4 h"] == 1
+    assert report["distributions"]["time_to_acknowledge"]["not yet"] == 2
+    late = {(item["team"], item["step"]) for item in report["late"]}
+    assert ("Ministry of Health", "acknowledged") in late
+    assert ("Province North", "acknowledged") in late
+    markdown = centre.call("coordinator", "GET", f"/{ref}/report",
+                           query_string={"format": "markdown"})
+    assert markdown.mimetype == "text/markdown"
+    assert "| Ministry of Health | acknowledged | late | late 1 h |" in markdown.get_data(
+        as_text=True)
+    assert centre.call("coordinator", "GET", f"/{ref}/report",
+                       query_string={"format": "pdf"}).status_code == 400
+    assert centre.call("Ministry of Finance", "GET", f"/{ref}/report").status_code == 403
+    page = coordinator.get(f"/advisories/{ref}/matrix").get_data(as_text=True)
+    assert f"/advisories/{ref}/report?format=html" in page
+    html = coordinator.get(f"/advisories/{ref}/report?format=html")
+    assert html.mimetype == "text/html" and "<h2>Late</h2>" in html.get_data(as_text=True)
