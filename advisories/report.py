@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from advisories import matrix
 from advisories.models import Advisory
-from advisories.web.rendering import duration_text, lateness
+from advisories.timing import duration_text, lateness
 
 FORMATS = ("markdown", "html", "json")
 MIMETYPES = {"markdown": "text/markdown", "html": "text/html", "json": "application/json"}

@@ -34,7 +34,8 @@ from accord.web.sessions import current_user, login_required, role_required
 from advisories import access, deadlines, issuing, matrix, report, responses
 from advisories.models import Advisory, AdvisoryRecipient, Evidence, RecipientStatus, Severity
 from advisories.spec import read_spec
-from advisories.web.rendering import duration_text, lateness, safe_markdown
+from advisories.timing import duration_text, lateness
+from advisories.web.rendering import safe_markdown
 
 bp = Blueprint("advisories", __name__, url_prefix="/advisories", template_folder="templates")
 MANAGERS = frozenset({Role.ADMIN, Role.COORDINATOR})

@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accord.clock import ManualClock
-from advisories.web.rendering import lateness, safe_markdown
+from advisories.timing import lateness
+from advisories.web.rendering import safe_markdown
 from tests.advisories.conftest import Centre
 from tests.web.helpers import csrf_from, sign_in
 
@@ -120,3 +121,23 @@ def test_leadership_report_in_three_formats(app: Flask, centre: Centre,
     assert f"/advisories/{ref}/report?format=html" in page
     html = coordinator.get(f"/advisories/{ref}/report?format=html")
     assert html.mimetype == "text/html" and "<h2>Late</h2>" in html.get_data(as_text=True)
+
+
+def test_an_update_is_acknowledged_again_from_the_page(app: Flask, centre: Centre) -> None:
+    _, issued = _issue_from_form(app)
+    ref = issued.headers["Location"].split("/")[-2]
+    analyst = _client(app, "analyst1")  # Ministry of Health
+    page = analyst.get(f"/advisories/{ref}")
+    analyst.post(f"/advisories/{ref}/acknowledge", data={"csrf_token": csrf_from(page)})
+    updated = centre.call("coordinator", "POST", f"/{ref}/update",
+                          json={"body": "Version 2: also block 198.51.100.7"})
+    assert updated.status_code == 200
+    assert "update to acknowledge" in analyst.get("/advisories/").get_data(as_text=True)
+    page = analyst.get(f"/advisories/{ref}")
+    assert "Acknowledge update (version 2)" in page.get_data(as_text=True)
+    done = analyst.post(f"/advisories/{ref}/acknowledge", data={"csrf_token": csrf_from(page)},
+                        follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "version 2 acknowledged" in text and "Acknowledge update" not in text
+    mine = centre.call("Ministry of Health", "GET", f"/{ref}").json["mine"]
+    assert mine["acknowledged_version"] == 2
