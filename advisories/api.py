@@ -7,26 +7,23 @@ accounts, for automation). Every change is audited by the services.
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.auth import Principal, authenticate, require_role, require_scope
 from accord.db import get_session
-from accord.errors import BadRequest, Forbidden, NotFound
+from accord.errors import BadRequest, Forbidden
 from accord.models.users import Role, Scope, User
-from accord.tlp import Tlp
-from advisories import deadlines, issuing, matrix, responses
-from advisories.issuing import AdvisorySpec
-from advisories.models import Advisory, AdvisoryRecipient, Evidence, Severity
+from advisories import access, deadlines, issuing, matrix, report, responses
+from advisories.models import Advisory, AdvisoryRecipient, Severity
+from advisories.spec import choice as _choice
+from advisories.spec import read_spec
+from advisories.spec import text as _text
 
 bp = Blueprint("advisories", __name__, url_prefix="/api/v1/advisories")
-DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 
 
 @bp.before_request
@@ -50,76 +47,9 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _text(data: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
-    value = data.get(key, "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise BadRequest(f"{key}: {'required, ' if required else ''}a string")
-    if len(value) > limit:
-        raise BadRequest(f"{key}: at most {limit} characters")
-    return value.strip() if key == "title" else value
-
-
-def _choice(data: dict[str, Any], key: str, kind: Any, default: Any) -> Any:
-    raw = data.get(key, default.value if default is not None else None)
-    try:
-        return kind(raw)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise BadRequest(f"{key}: {raw!r} is not one of {choices}") from None
-
-
-def duration(data: dict[str, Any], key: str, default: timedelta) -> timedelta:
-    """An ISO 8601 duration such as ``PT1H`` or ``P1D``; positive, at most 30 days."""
-    raw = data.get(key)
-    if raw is None:
-        return default
-    found = DURATION.match(raw) if isinstance(raw, str) else None
-    if found is None or not any(found.groups()):
-        raise BadRequest(f"{key}: an ISO 8601 duration such as PT1H or P1D")
-    days, hours, minutes = (int(part or 0) for part in found.groups())
-    value = timedelta(days=days, hours=hours, minutes=minutes)
-    if not timedelta(0) < value <= timedelta(days=30):
-        raise BadRequest(f"{key}: must be more than zero and at most 30 days")
-    return value
-
-
-def _names(data: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"recipients.{key}: a list of names")
-    return tuple(value)
-
-
-def read_spec(data: dict[str, Any]) -> AdvisorySpec:
-    """The advisory asked for, with a 400 naming the first bad field."""
-    who = data.get("recipients")
-    if not isinstance(who, dict):
-        raise BadRequest("recipients: an object with teams, groups and/or all")
-    objects = data.get("objects", [])
-    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
-        raise BadRequest("objects: a list of STIX objects")
-    try:
-        tlp = Tlp.parse(str(data.get("tlp", "")))
-    except ValueError:
-        raise BadRequest("tlp: one of clear, green, amber, amber+strict, red") from None
-    ack = duration(data, "acknowledge_within", timedelta(hours=1))
-    return AdvisorySpec(
-        title=_text(data, "title", 300, required=True),
-        severity=_choice(data, "severity", Severity, None), tlp=tlp,
-        body=_text(data, "body", 100_000), teams=_names(who, "teams"),
-        groups=_names(who, "groups"), all_constituents=who.get("all") is True,
-        ack_within=ack, status_within=duration(data, "status_within", timedelta(hours=24)),
-        evidence=_choice(data, "evidence", Evidence, Evidence.NONE), objects=objects)
-
-
 def _load(session: Session, ref: str) -> Advisory:
     """The advisory if the caller's team issued it or receives it; 404 alike otherwise."""
-    advisory = session.scalar(select(Advisory).where(Advisory.ref == ref[:32]))
-    user = _caller()
-    if advisory is None or not (advisory.issuer_team_id == user.team_id or any(
-            r.team_id == user.team_id for r in advisory.recipients)):
-        raise NotFound(f"no advisory {ref[:32]!r}")
-    return advisory
+    return access.load_visible(session, ref, _caller())
 
 
 def _require_issuer(advisory: Advisory) -> None:
@@ -173,11 +103,7 @@ def issue() -> ResponseReturnValue:
 def list_advisories() -> ResponseReturnValue:
     """Advisories the caller's team issued or received, newest first."""
     user = _caller()
-    received = select(AdvisoryRecipient.advisory_id).where(
-        AdvisoryRecipient.team_id == user.team_id)
-    found = get_session().scalars(select(Advisory).where(
-        (Advisory.issuer_team_id == user.team_id) | Advisory.id.in_(received))
-        .order_by(Advisory.issued_at.desc()))
+    found = access.visible(get_session(), user)
     return jsonify(advisories=[view(a, user) for a in found])
 
 
@@ -246,3 +172,20 @@ def matrix_view(ref: str) -> ResponseReturnValue:
             "Content-Disposition": f'attachment; filename="{advisory.ref}-matrix.csv"'})
     return jsonify(advisory=view(advisory, _caller()), matrix=found,
                    summary=matrix.summary(found))
+
+
+@bp.get("/<ref>/report")
+def report_view(ref: str) -> ResponseReturnValue:
+    """The leadership report: ``?format=markdown|html|json`` (JSON by default)."""
+    session = get_session()
+    advisory = _load(session, ref)
+    _require_issuer(advisory)
+    fmt = request.args.get("format", "json")
+    if fmt not in report.FORMATS:
+        raise BadRequest(f"format: one of {', '.join(report.FORMATS)}")
+    data = report.build(session, advisory, request.args.get("group") or None)
+    session.commit()
+    if fmt == "json":
+        return jsonify(data)
+    text = report.to_markdown(data) if fmt == "markdown" else report.to_html(data)
+    return Response(text, mimetype=report.MIMETYPES[fmt])

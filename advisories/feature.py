@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from accord.features import Feature
+from accord.features import Feature, NavLink
 from accord.scheduler.jobs import schedule
 from advisories import deadlines
 from advisories.api import bp as api_bp
+from advisories.demo import seed_demo_advisory
+from advisories.web import pages
 
 DELIVERY_SECONDS = 15
 
@@ -19,4 +21,6 @@ def start_on_lead(app: Flask) -> None:
              seconds=DELIVERY_SECONDS)
 
 
-FEATURE = Feature(name="advisories", blueprints=(api_bp,), on_lead=(start_on_lead,))
+FEATURE = Feature(name="advisories", blueprints=(api_bp,), pages=(pages.bp,),
+                  nav_links=(NavLink("Advisories", "web.advisories.inbox"),),
+                  demo_seeders=(seed_demo_advisory,), on_lead=(start_on_lead,))
