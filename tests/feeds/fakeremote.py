@@ -31,6 +31,13 @@ def stamp(moment: datetime) -> str:
 class FakeRemote:
     """State and switches of the fake server."""
 
+    server: Any
+
+    @property
+    def handler_class(self) -> Any:
+        """The request handler class; fault tests swap its methods for a while."""
+        return self.server.RequestHandlerClass
+
     def __init__(self, user: str = "feed", password: str = "s3cret-password") -> None:
         self.user, self.password = user, password
         self.objects: list[tuple[str, dict[str, Any]]] = []  # (date_added, object)
@@ -219,7 +226,7 @@ class FakeRemote:
                           "total_count": len(objects), "success_count": len(objects),
                           "failure_count": 0, "pending_count": 0,
                           "successes": [{"id": o["id"]} for o in objects]}
-                remote.statuses[status["id"]] = status
+                remote.statuses[str(status["id"])] = status
                 if remote.post_pending:
                     status = {**status, "status": "pending", "success_count": 0,
                               "pending_count": len(objects), "successes": [],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -23,7 +24,7 @@ from tests.feeds.fakeremote import COLLECTION_ID, FakeRemote
 PASSWORD = "s3cret-password"
 
 
-def _create(client: FlaskClient, home: Home, remote: FakeRemote, **extra: object) -> dict:
+def _create(client: FlaskClient, home: Home, remote: FakeRemote, **extra: object) -> dict[str, Any]:
     body = {"name": "partner-pull", "kind": "taxii21-pull", "collection": str(home.collection.id),
             "partner_team": home.partner.name, "interval": 300, "auth": "basic",
             "username": remote.user, "secret": remote.password,
@@ -72,7 +73,7 @@ def test_api_crud_keeps_credentials_write_only(app: Flask, client: FlaskClient, 
 
 def test_api_errors_are_clear(client: FlaskClient, session: Session, home: Home,
                               fake_remote: FakeRemote) -> None:
-    def post(body: dict) -> tuple[int, str]:
+    def post(body: dict[str, Any]) -> tuple[int, str]:
         response = client.post("/api/v1/feeds", json=body, headers=home.headers)
         return response.status_code, response.json["message"]  # type: ignore[index]
 

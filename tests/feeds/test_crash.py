@@ -61,7 +61,8 @@ def _resume(app: Flask, session: Session, home: Home, remote: FakeRemote, killed
     remote.mode = "ok"
     # No waiting for the lock to expire: its holder is a dead process on this host.
     resumed = run_feed(app, killed.feed_id)
-    assert resumed is not None and resumed.outcome == RunOutcome.SUCCESS, resumed.error
+    assert resumed is not None
+    assert resumed.outcome == RunOutcome.SUCCESS, resumed.error
     assert resumed.stored == TOTAL - len(kept)
     assert resumed.fetched <= TOTAL - len(kept) + 1  # resumed from the watermark, not the start
     ids = stored_ids(session, home.collection)

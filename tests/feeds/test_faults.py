@@ -25,7 +25,8 @@ def _recover(app: Flask, session: Session, home: Home, feed: FeedSource, remote:
     """The remote is healthy again: the next run stores everything exactly once."""
     remote.mode = "ok"
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.refresh(feed)
     assert feed.failures == 0 and feed.backoff_until is None and feed.last_error is None
     ids = stored_ids(session, home.collection)
@@ -98,7 +99,7 @@ def test_failure_mid_run_keeps_the_pages_already_stored(app: Flask, session: Ses
                                                         fake_remote: FakeRemote) -> None:
     fake_remote.add(indicators(200))
     feed = pull_feed(session, app, home, fake_remote)
-    real = fake_remote.server.RequestHandlerClass.do_GET
+    real = fake_remote.handler_class.do_GET
     served = {"pages": 0}
 
     def flaky(handler: object) -> None:
@@ -106,14 +107,14 @@ def test_failure_mid_run_keeps_the_pages_already_stored(app: Flask, session: Ses
             served["pages"] += 1
             if served["pages"] == 3:
                 fake_remote.mode = "500"
-        real(handler)  # type: ignore[arg-type]
+        real(handler)
 
-    fake_remote.server.RequestHandlerClass.do_GET = flaky  # type: ignore[method-assign]
+    fake_remote.handler_class.do_GET = flaky
     run = run_feed(app, feed.id)
     assert run is not None and run.outcome == RunOutcome.FAILED
     assert run.pages == 2 and run.stored == 100
     assert stored_count(session, home.collection) == 100
-    fake_remote.server.RequestHandlerClass.do_GET = real  # type: ignore[method-assign]
+    fake_remote.handler_class.do_GET = real
     _recover(app, session, home, feed, fake_remote, 200)
 
 

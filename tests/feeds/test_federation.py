@@ -80,6 +80,7 @@ class Hub:
         with database(self.app).sessionmaker() as session:
             team = session.scalar(select(Team).where(Team.name == self.name))
             collection = session.get(Collection, uuid.UUID(self.collection_id))
+            assert team is not None and collection is not None
             result = add_objects(session, collection, list(objects), Author(team.id))
             assert result.failures == [], result.failures
             session.commit()

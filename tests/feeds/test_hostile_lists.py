@@ -72,7 +72,8 @@ def test_max_shrink_lets_a_real_shrink_through(app: Flask, session: Session, hom
     assert run_feed(app, feed.id) is not None
     list_server.body = b"203.0.113.1\n"
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.expired == 26 and _present(session, feed) == 1
 
 
@@ -136,7 +137,8 @@ def test_a_url_with_a_space_is_refused_not_truncated(app: Flask, session: Sessio
     list_server.body = b"https://evil.example/a b\nhttps://evil.example/ok # a comment\n"
     feed = _feed(session, app, home, list_server.url)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.expire_all()
     values = {v.value for v in session.scalars(
         select(FeedListValue).where(FeedListValue.feed_id == feed.id))}
@@ -162,7 +164,8 @@ def test_local_files_only_under_the_configured_directory(
             _feed(session, app, home, outside)
     feed = _feed(session, app, home, "iocs.txt")
     run = run_feed(app, feed.id)
-    assert run is not None and run.stored == 1, run.error
+    assert run is not None
+    assert run.stored == 1, run.error
     # A feed created while allowed stays confined if the directory setting changes.
     app.config["FEEDS_LIST_DIRECTORY"] = str(tmp_path / "elsewhere")
     refused = run_feed(app, feed.id)

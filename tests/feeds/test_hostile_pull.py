@@ -34,7 +34,8 @@ def test_a_dripping_remote_fails_within_the_total_deadline(
     assert feed.failures == 1 and feed.lock_holder is None
     fake_remote.drip_interval = 0
     again = run_feed(app, feed.id)
-    assert again is not None and again.outcome == RunOutcome.SUCCESS, again.error
+    assert again is not None
+    assert again.outcome == RunOutcome.SUCCESS, again.error
     assert stored_count(session, home.collection) == 5
 
 
@@ -70,7 +71,8 @@ def test_null_and_junk_elements_fail_alone(app: Flask, session: Session, home: H
     fake_remote.extra_elements = [None, 42, {"no": "id"}]
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 8 and run.rejected == 3
     reasons = [r["reason"] for r in run.reasons]
     assert "element 8 of the page's 'objects' is null, not a STIX object with an id" in reasons
@@ -84,7 +86,8 @@ def test_a_far_future_header_never_becomes_the_watermark(
     fake_remote.header_last = "2099-01-01T00:00:00.000Z"
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.refresh(feed)
     assert feed.watermark == fake_remote.objects[-1][0]  # the manifest's newest date_added
     assert parse_timestamp(feed.watermark) <= utcnow()
@@ -103,7 +106,8 @@ def test_a_malformed_header_is_ignored_with_a_note(app: Flask, session: Session,
     fake_remote.header_last = "yesterday-ish"
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 4
     assert any("'yesterday-ish'" in r["reason"] and "malformed" in r["reason"]
                for r in run.reasons)
@@ -121,7 +125,8 @@ def test_an_empty_page_with_a_header_does_not_move_the_watermark(
     fake_remote.extra_elements = [None]  # a page of nothing usable, with a future header
     fake_remote.header_last = "2099-01-01T00:00:00.000Z"
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.refresh(feed)
     assert feed.watermark == before
 

@@ -45,7 +45,8 @@ def test_envelopes_fit_the_remotes_max_content_length(
     feed = _push_feed(session, app, home, fake_remote)
     _store(session, feed, ours, home)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert 413 not in fake_remote.posts and len(fake_remote.posts) >= 5
     assert run.stored == 30 and run.dropped == 0
     assert {o["id"] for o in fake_remote.received} == {o["id"] for o in ours}
@@ -59,7 +60,8 @@ def test_an_object_over_the_limit_alone_is_dropped_with_the_reason(
     feed = _push_feed(session, app, home, fake_remote)
     _store(session, feed, ours, home)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 4 and run.dropped == 1
     [reason] = [r for r in run.reasons if r["id"] == ours[2]["id"]]
     assert "over the remote's max_content_length of 4000" in reason["reason"]
@@ -74,23 +76,24 @@ def test_a_413_is_bisected_when_the_limit_is_not_advertised(
     real = fake_remote.max_content_length
     fake_remote.max_content_length = len(json.dumps({"objects": ours[:5]}))
     # The API root keeps advertising the real (too big) limit: patch only the POST check.
-    handler = fake_remote.server.RequestHandlerClass
+    handler = fake_remote.handler_class
     real_get = handler.do_GET
 
     def lying_get(request: object) -> None:
         limit = fake_remote.max_content_length
         fake_remote.max_content_length = real
         try:
-            real_get(request)  # type: ignore[arg-type]
+            real_get(request)
         finally:
             fake_remote.max_content_length = limit
 
-    handler.do_GET = lying_get  # type: ignore[method-assign]
+    handler.do_GET = lying_get
     try:
         run = run_feed(app, feed.id)
     finally:
-        handler.do_GET = real_get  # type: ignore[method-assign]
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+        handler.do_GET = real_get
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert 413 in fake_remote.posts
     assert run.stored == 16 and run.dropped == 0
     assert sorted(o["id"] for o in fake_remote.received) == sorted(o["id"] for o in ours)
@@ -103,7 +106,8 @@ def test_a_poison_object_is_isolated_and_the_feed_moves_on(
     feed = _push_feed(session, app, home, fake_remote)
     _store(session, feed, ours, home)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 18 and run.dropped == 2
     dropped = {r["id"]: r["reason"] for r in run.reasons}
     assert dropped[ours[7]["id"]] == "remote refused it: HTTP 500 Internal Server Error"
@@ -122,24 +126,25 @@ def test_a_remote_going_down_mid_push_fails_the_run_and_drops_nothing(
     ours = indicators(10)
     feed = _push_feed(session, app, home, fake_remote, page_size=5)
     _store(session, feed, ours, home)
-    handler = fake_remote.server.RequestHandlerClass
+    handler = fake_remote.handler_class
     real_post = handler.do_POST
 
     def then_down(request: object) -> None:
-        real_post(request)  # type: ignore[arg-type]
+        real_post(request)
         fake_remote.mode = "500"
 
-    handler.do_POST = then_down  # type: ignore[method-assign]
+    handler.do_POST = then_down
     try:
         run = run_feed(app, feed.id)
     finally:
-        handler.do_POST = real_post  # type: ignore[method-assign]
+        handler.do_POST = real_post
     assert run is not None and run.outcome == RunOutcome.FAILED
     assert run.error is not None and run.error.startswith("remote answered HTTP 500")
     assert run.dropped == 0 and run.stored == 5
     fake_remote.mode = "ok"
     again = run_feed(app, feed.id)
-    assert again is not None and again.outcome == RunOutcome.SUCCESS, again.error
+    assert again is not None
+    assert again.outcome == RunOutcome.SUCCESS, again.error
     assert again.stored == 5
     assert sorted(o["id"] for o in fake_remote.received) == sorted(o["id"] for o in ours)
 
@@ -151,7 +156,8 @@ def test_stored_counts_only_objects_new_at_the_remote(
     feed = _push_feed(session, app, home, fake_remote, page_size=50)
     _store(session, feed, ours, home)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 4 and run.already_known == 96
     assert sorted(o["id"] for o in fake_remote.received) == sorted(o["id"] for o in ours[96:])
     pushes = session.scalars(select(FeedPush).where(FeedPush.feed_id == feed.id)).all()

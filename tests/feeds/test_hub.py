@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -98,9 +99,10 @@ def _feed(local: Side, remote: Side, kind: str, name: str) -> FeedSource:
         return feed
 
 
-def _share(side: Side, objects: list[dict], team: Team | None = None) -> None:
+def _share(side: Side, objects: list[dict[str, Any]], team: Team | None = None) -> None:
     with database(side.app).sessionmaker() as session:
         collection = session.get(Collection, side.collection.id)
+        assert collection is not None
         author = service_user(session, collection.owner_team)
         result = add_objects(session, collection, author, objects, team or side.team)
         assert not result.rejected
@@ -109,7 +111,8 @@ def _share(side: Side, objects: list[dict], team: Team | None = None) -> None:
 
 def _run(side: Side, feed: FeedSource) -> int:
     run = run_feed(side.app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     return run.stored
 
 

@@ -73,7 +73,8 @@ def test_list_feed_adds_keeps_expires_and_revives(app: Flask, session: Session, 
     feed = _feed(session, app, home, list_server.url)
 
     first = run_feed(app, feed.id)
-    assert first is not None and first.outcome == RunOutcome.SUCCESS, first.error
+    assert first is not None
+    assert first.outcome == RunOutcome.SUCCESS, first.error
     assert (first.stored, first.rejected, first.expired) == (2, 1, 0)
     assert first.reasons[0]["line"] == 4
     latest = _latest(session, home)

@@ -14,7 +14,7 @@ from taxii2client.v21 import Collection, as_pages
 from accord.tlp import Tlp
 from feeds import sources
 from feeds.engine import feeds_user, run_feed
-from feeds.models import FeedPush, RunOutcome
+from feeds.models import FeedPush, FeedSource, RunOutcome
 from feeds.store import add_objects
 from tests.feeds.conftest import Home, indicator, indicators, stored_count
 from tests.feeds.medallion import COLLECTION, PASSWORD, USER, Medallion
@@ -29,7 +29,8 @@ def medallion(tmp_path: Path) -> Iterator[Medallion]:
     server.stop()
 
 
-def _feed(session: Session, app: Flask, home: Home, server: Medallion, kind: str, name: str):
+def _feed(session: Session, app: Flask, home: Home, server: Medallion, kind: str,
+          name: str) -> FeedSource:
     feed = sources.create_feed(
         session, app, name=name, kind=kind, collection=str(home.collection.id),
         partner_team=home.partner.name, auth="basic", username=USER, secret=PASSWORD,
@@ -46,7 +47,8 @@ def test_pull_from_medallion_incrementally(app: Flask, session: Session, home: H
                                            medallion: Medallion) -> None:
     feed = _feed(session, app, home, medallion, "taxii21-pull", "from-medallion")
     first = run_feed(app, feed.id)
-    assert first is not None and first.outcome == RunOutcome.SUCCESS, first.error
+    assert first is not None
+    assert first.outcome == RunOutcome.SUCCESS, first.error
     assert (first.pages, first.fetched, first.stored, first.dropped) == (3, 231, 230, 1)
     assert stored_count(session, home.collection) == 230
 
@@ -54,12 +56,14 @@ def test_pull_from_medallion_incrementally(app: Flask, session: Session, home: H
     extra = indicators(4)
     remote.add_objects({"objects": extra})
     second = run_feed(app, feed.id)
-    assert second is not None and second.outcome == RunOutcome.SUCCESS, second.error
+    assert second is not None
+    assert second.outcome == RunOutcome.SUCCESS, second.error
     assert second.stored == 4 and second.fetched <= 5
     assert stored_count(session, home.collection) == 234
     third = run_feed(app, feed.id)
     # Idle: medallion dates the 4 objects of that one POST alike; they are not fetched again.
-    assert third is not None and third.outcome == RunOutcome.SUCCESS, third.error
+    assert third is not None
+    assert third.outcome == RunOutcome.SUCCESS, third.error
     assert third.stored == 0 and third.fetched == 0
     remote.close()
 
@@ -71,7 +75,8 @@ def test_push_to_medallion_incrementally(app: Flask, session: Session, home: Hom
     add_objects(session, feed.collection, feeds_user(session, feed), ours, home.team)
     session.commit()
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 30
     pushes = session.scalars(select(FeedPush).where(FeedPush.feed_id == feed.id)).all()
     assert [(p.status, p.successes) for p in pushes] == [("complete", 30)]

@@ -58,12 +58,14 @@ def test_pull_from_opentaxii_incrementally(app: Flask, session: Session, home: H
     remote.add_objects({"objects": indicators(90)})
     feed = _feed(session, app, home, opentaxii, "taxii21-pull")
     first = run_feed(app, feed.id)
-    assert first is not None and first.outcome == RunOutcome.SUCCESS, first.error
+    assert first is not None
+    assert first.outcome == RunOutcome.SUCCESS, first.error
     assert first.stored == 90 and stored_count(session, home.collection) == 90
 
     remote.add_objects({"objects": indicators(4)})
     second = run_feed(app, feed.id)
-    assert second is not None and second.outcome == RunOutcome.SUCCESS, second.error
+    assert second is not None
+    assert second.outcome == RunOutcome.SUCCESS, second.error
     assert second.stored == 4 and second.fetched - second.already_known == 4
     third = run_feed(app, feed.id)
     assert third is not None and third.stored == 0
@@ -81,7 +83,8 @@ def test_push_to_opentaxii_isolates_what_it_refuses(app: Flask, session: Session
     assert not result.rejected, result.rejected
     session.commit()
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     accepted = _remote_ids(opentaxii)
     refused = {r["id"] for r in run.reasons if r["reason"].startswith("remote refused it")}
     # OpenTAXII answers 500 to an envelope holding whole-second timestamps: that one object
@@ -94,7 +97,8 @@ def test_push_to_opentaxii_isolates_what_it_refuses(app: Flask, session: Session
     add_objects(session, feed.collection, feeds_user(session, feed), more, home.team)
     session.commit()
     again = run_feed(app, feed.id)
-    assert again is not None and again.outcome == RunOutcome.SUCCESS, again.error
+    assert again is not None
+    assert again.outcome == RunOutcome.SUCCESS, again.error
     assert again.stored == 4 and again.fetched == 4
 
 
@@ -108,6 +112,7 @@ def test_push_counts_only_objects_new_at_opentaxii(app: Flask, session: Session,
     add_objects(session, feed.collection, feeds_user(session, feed), ours, home.team)
     session.commit()
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 4 and run.already_known == 16
     assert _remote_ids(opentaxii) == {o["id"] for o in ours}

@@ -25,7 +25,8 @@ def test_pull_is_incremental_and_follows_next(app: Flask, session: Session, home
     feed = pull_feed(session, app, home, fake_remote)
 
     first = run_feed(app, feed.id)
-    assert first is not None and first.outcome == RunOutcome.SUCCESS, first.error
+    assert first is not None
+    assert first.outcome == RunOutcome.SUCCESS, first.error
     assert (first.pages, first.fetched, first.stored, first.already_known) == (3, 120, 120, 0)
     assert first.bytes > 0
     assert stored_count(session, home.collection) == 120
@@ -49,7 +50,8 @@ def test_servers_that_only_honour_added_after(app: Flask, session: Session, home
     fake_remote.add(indicators(130))
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert run.stored == 130
     assert stored_count(session, home.collection) == 130
     assert not any("next=" in path for path in fake_remote.requests)
@@ -62,7 +64,8 @@ def test_objects_sharing_a_timestamp_are_never_missed(app: Flask, session: Sessi
     fake_remote.add(indicators(40), same_timestamp=True)  # straddles the 50-object page boundary
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert stored_count(session, home.collection) == 70
 
     fake_remote.add(indicators(5), same_timestamp=True)
@@ -76,7 +79,8 @@ def test_missing_date_added_header_falls_back_to_the_manifest(
     fake_remote.add(indicators(60))
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.refresh(feed)
     assert feed.watermark == fake_remote.objects[-1][0]
     fake_remote.add(indicators(3))

@@ -19,7 +19,8 @@ def test_patterns_the_validator_chokes_on_are_rejected_alone(
     fake_remote.add([*indicators(3), indicator(pattern=""), indicator(pattern=NESTED)])
     feed = pull_feed(session, app, home, fake_remote)
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert (run.fetched, run.stored, run.rejected) == (5, 3, 2)
     assert stored_count(session, home.collection) == 3
     again = run_feed(app, feed.id)  # the watermark moved past them: the next pull goes on

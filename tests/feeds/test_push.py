@@ -69,7 +69,8 @@ def test_push_sends_new_objects_once_and_tracks_status(app: Flask, session: Sess
     _store(session, feed, ours, home.team)
 
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     assert (run.pages, run.fetched, run.stored) == (3, 90, 90)
     assert sorted(_sent(fake_remote)) == sorted(o["id"] for o in ours)
     pushes = session.scalars(select(FeedPush).where(FeedPush.feed_id == feed.id)).all()

@@ -54,7 +54,8 @@ def test_a_crashed_processs_lock_is_taken_over_at_once(app: Flask, session: Sess
     assert sources.health(feed) != "running"
     assert sources.run_summary(dead)["outcome"] == "interrupted"
     run = run_feed(app, feed.id)  # no waiting for the 300 s lock to expire
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.refresh(dead)
     assert dead.outcome == RunOutcome.INTERRUPTED and dead.error
     assert stored_count(session, home.collection) == 5
@@ -77,7 +78,8 @@ def test_a_failed_over_schedulers_lock_is_taken_over_at_once(
     session.expire_all()
     assert sources.health(feed) != "running"
     run = run_feed(app, feed.id)
-    assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+    assert run is not None
+    assert run.outcome == RunOutcome.SUCCESS, run.error
     session.refresh(dead)
     assert dead.outcome == RunOutcome.INTERRUPTED
 
@@ -91,7 +93,7 @@ def test_a_run_that_loses_the_lease_mid_run_stops_interrupted(
     session.add(SchedulerLease(name="scheduler", holder=default_holder(),
                                expires_at=utcnow() + timedelta(seconds=60)))
     session.commit()
-    handler = fake_remote.server.RequestHandlerClass
+    handler = fake_remote.handler_class
     real_get = handler.do_GET
     pages = {"served": 0}
 
@@ -100,7 +102,9 @@ def test_a_run_that_loses_the_lease_mid_run_stops_interrupted(
             pages["served"] += 1
             if pages["served"] == 2:  # a standby takes the lease while page 2 is in flight
                 with database(app).sessionmaker() as other:
-                    other.get(SchedulerLease, "scheduler").holder = "standby.example:1"
+                    lease = other.get(SchedulerLease, "scheduler")
+                    assert lease is not None
+                    lease.holder = "standby.example:1"
                     other.commit()
         real_get(request)
 
@@ -154,7 +158,8 @@ def test_repointing_a_feed_resets_its_watermark(app: Flask, session: Session, ho
         assert "watermark_reset" in (audit.details or {})
         if change == "url":
             run = run_feed(app, feed.id)
-            assert run is not None and run.outcome == RunOutcome.SUCCESS, run.error
+            assert run is not None
+            assert run.outcome == RunOutcome.SUCCESS, run.error
             assert run.stored == 30  # every object of the new source, despite older dates
         sources.update_feed(session, app, feed, {"settings": {"page_size": 10}})
         session.commit()
