@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from accord.db import utcnow
 from accord.models.users import Role
-from exercises import aftercare, library, scenario, scheduling
+from exercises.judging import aftercare
+from exercises.runs import planning
+from exercises.scenarios import library, scenario_format
 from feeds import sources
 from tests.factories import make_collection, make_grant, make_team, make_token, make_user
 from tests.fuzz.inputs import LOOPBACK_URL
@@ -80,8 +82,8 @@ def build(app: Flask, session: Session) -> World:
     status = _status_id(app, str(collection.id), world.tokens["analyst"], [stored])
 
     coordinator = make_user(session, lotus, Role.COORDINATOR, "excon")
-    record = library.save(session, scenario.parse(library.sample_text("harbour-lights")))
-    run = scheduling.schedule_exercise(session, scheduling.ScheduleRequest(
+    record = library.save(session, scenario_format.parse(library.sample_text("harbour-lights")))
+    run = planning.schedule_exercise(session, planning.ScheduleRequest(
         scenario=str(record.id), name="Fuzz drill", start=utcnow() + timedelta(hours=1),
         teams={"lead": "Lotus CERT", "north": "Baltic CERT", "south": "Andes CERT"},
         evaluators=["evaluator"], observers=["observer"]), coordinator)
