@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-from exercises.marking import run_id, stix_time
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from accord.tlp import Tlp, marking_ref
 from exercises.judging import evaluation
 from exercises.models import Exercise
 from exercises.runs import control, planning
+from exercises.runs.marking import run_id, stix_time
 from exercises.scenarios import library, scenario_format
 from exercises.scenarios.checking import ScenarioInvalid
 from tests.exercises import stixplay

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import yaml
-from exercises.marking import run_id
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from accord.models.stix import StixObject
 from exercises.judging import evaluation
 from exercises.models import Exercise
 from exercises.runs import control, planning
+from exercises.runs.marking import run_id
 from exercises.scenarios import scenario_format
 from exercises.scenarios.checking import ScenarioInvalid
 from exercises.scenarios.library import save
