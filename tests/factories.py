@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.teams import Team
@@ -56,3 +57,10 @@ def make_grant(session: Session, collection: Collection, team: Team, *, read: bo
     grant = collections.grant(session, str(collection.id), team.name, read, write, max_tlp)
     session.commit()
     return grant
+
+
+def json_of(response: TestResponse) -> dict[str, Any]:
+    """The JSON object a response carries (Flask types `response.json` as `Any | None`)."""
+    body = response.get_json()
+    assert isinstance(body, dict), f"expected a JSON object, got {body!r}"
+    return body

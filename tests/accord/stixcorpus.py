@@ -82,7 +82,7 @@ PALETTE: list[Any] = [
     *_ids("identity")[1:],
     [f"marking-definition--{_UUID}"], [f"identity--{_UUID}"], [f"file--{_UUID}", "bad"],
 ]
-CUSTOM = [
+CUSTOM: list[dict[str, Any]] = [
     {"x_custom": "v"}, {"x_custom": None}, {"custom_field": {"a": [1]}}, {"X_upper": 1},
     {"_under": 1}, {"1digit": 1}, {"": 1}, {"allow_custom": True}, {"interoperability": 1},
     {"self": 1}, {"custom_properties": {"x_a": 1}}, {"custom_properties": "no"},

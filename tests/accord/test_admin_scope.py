@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from accord.models.users import Role
 from accord.tlp import Tlp
 from tests.accord.test_auth import basic, bearer
-from tests.factories import PASSWORD, make_collection, make_grant, make_team, make_token, make_user
+from tests.factories import (
+    PASSWORD,
+    json_of,
+    make_collection,
+    make_grant,
+    make_team,
+    make_token,
+    make_user,
+)
 from tests.taxii.conftest import envelope, indicator
 
 TAXII = "application/taxii+json;version=2.1"
@@ -40,7 +48,7 @@ def test_a_write_token_cannot_create_a_push_feed(client: FlaskClient,
     refused = client.post("/api/v1/feeds", json=PUSH_FEED,
                           headers=bearer(admin_tokens["write"]))
     assert refused.status_code == 403
-    assert "admin" in refused.json["message"]
+    assert "admin" in json_of(refused)["message"]
     assert client.get("/api/v1/feeds", headers=bearer(admin_tokens["read+write"])
                       ).status_code == 403
     assert client.get("/api/v1/feeds", headers=bearer(admin_tokens["admin"])).json == {
@@ -52,13 +60,13 @@ def test_the_admin_scope_and_a_password_may_manage_feeds(client: FlaskClient,
     created = client.post("/api/v1/feeds", json=PUSH_FEED, headers=bearer(admin_tokens["admin"]))
     assert created.status_code == 201, created.json
     listed = client.get("/api/v1/feeds", headers=basic("root", PASSWORD))
-    assert [feed["name"] for feed in listed.json["feeds"]] == ["leak"]
+    assert [feed["name"] for feed in json_of(listed)["feeds"]] == ["leak"]
 
 
 def test_exercise_control_by_an_admin_needs_the_admin_scope(
         client: FlaskClient, admin_tokens: dict[str, str]) -> None:
     refused = client.post("/api/v1/exercises", json={}, headers=bearer(admin_tokens["write"]))
-    assert refused.status_code == 403 and "admin" in refused.json["message"]
+    assert refused.status_code == 403 and "admin" in json_of(refused)["message"]
     allowed = client.post("/api/v1/exercises", json={}, headers=bearer(admin_tokens["admin"]))
     assert allowed.status_code == 400  # past the role check, on to the missing fields
 
@@ -67,7 +75,7 @@ def _post(client: FlaskClient, collection_id: str, headers: dict[str, str],
           objects: dict[str, Any]) -> None:
     response = client.post(f"/taxii2/api/collections/{collection_id}/objects/", json=objects,
                            headers={**headers, "Accept": TAXII, "Content-Type": TAXII})
-    assert response.status_code == 202 and response.json["success_count"] == 1, response.json
+    assert response.status_code == 202 and json_of(response)["success_count"] == 1, response.json
 
 
 def test_deleting_another_teams_object_needs_the_admin_scope(client: FlaskClient,

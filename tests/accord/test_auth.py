@@ -16,7 +16,7 @@ from accord.db import utcnow
 from accord.models.audit import AuditEvent
 from accord.services import tokens, users
 from tests.conftest import LiveServer
-from tests.factories import PASSWORD, make_token, make_user
+from tests.factories import PASSWORD, json_of, make_token, make_user
 
 
 def basic(username: str, secret: str) -> dict[str, str]:
@@ -35,8 +35,8 @@ def test_password_token_and_bearer_are_accepted(client: FlaskClient, session: Se
                             (bearer(secret), "token")):
         response = client.get("/api/v1/me", headers=headers)
         assert response.status_code == 200, response.json
-        assert response.json["username"] == "lan"
-        assert response.json["auth"] == method
+        assert json_of(response)["username"] == "lan"
+        assert json_of(response)["auth"] == method
 
 
 @pytest.mark.parametrize("case", ["wrong_password", "unknown_user", "expired", "revoked",

@@ -17,7 +17,7 @@ from accord.models.audit import AuditEvent
 from accord.models.throttle import LoginThrottle
 from tests.accord.test_auth import basic
 from tests.conftest import LiveServer
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, json_of, make_user
 from tests.web.helpers import csrf_from
 
 ATTACKER = {"REMOTE_ADDR": "192.0.2.66"}
@@ -90,7 +90,7 @@ def test_429_has_retry_after_counted_from_the_window(app: Flask, client: FlaskCl
     refused = client.get("/api/v1/me", headers=basic("lan", "bad"))
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 121
-    assert "Too many failed logins" in refused.json["message"]
+    assert "Too many failed logins" in json_of(refused)["message"]
 
 
 def test_window_end_frees_the_counter(app: Flask, client: FlaskClient, session: Session,

@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 
 from accord.serving import gunicorn_options
-from tests.accord.helpers import BIN, TEST_SECRET, one_error_line
+from tests.accord.helpers import BIN, one_error_line
+from tests.conftest import TEST_SECRET
 
 
 def accord(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:

@@ -201,7 +201,9 @@ def scene(_migrated_app: Flask, _live_server: LiveServer) -> Iterator[Scene]:
             scopes = ("read",) if reader.credentials == "read-only token" else ("read", "write")
             token, secret = make_token(session, user, scopes)
             if reader.credentials == "expired":
-                session.get(ApiToken, token.id).expires_at = utcnow() - timedelta(days=1)
+                stored = session.get(ApiToken, token.id)
+                assert stored is not None
+                stored.expires_at = utcnow() - timedelta(days=1)
             elif reader.credentials == "revoked":
                 tokens.revoke_token(session, str(token.id))
             elif reader.credentials == "deactivated":
@@ -235,7 +237,7 @@ def _share_everything(scene: Scene) -> None:
         scene.shared.append(Shared(name, default.value, [(V1, level)], obj["id"],
                                    value=f"203.0.113.{n}"))
     red_id = next(s.stix_id for s in scene.shared if s.name == "tlp2-red")
-    relationship = {"type": "relationship", "spec_version": "2.1",
+    relationship: dict[str, Any] = {"type": "relationship", "spec_version": "2.1",
                     "id": f"relationship--{uuid.uuid4()}", "created": V1, "modified": V1,
                     "relationship_type": "indicates", "source_ref": red_id,
                     "target_ref": f"malware--{uuid.uuid4()}",
@@ -456,7 +458,7 @@ def test_writes_tell_nothing_about_hidden_ids(scene: Scene) -> None:
     assert len(hidden) >= 8
     for shared in hidden:
         missing = f"indicator--{uuid.uuid4()}"
-        answers = []
+        answers: list[object] = []
         for stix_id in (shared.stix_id, missing):
             obj = _indicator("forged", 150, id=stix_id, modified="2026-12-01T00:00:00.000Z",
                              object_marking_refs=[TLP2[Tlp.GREEN]])

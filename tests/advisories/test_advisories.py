@@ -20,6 +20,7 @@ from accord.tlp import Tlp, marking_ref
 from advisories import deadlines, notices
 from advisories.models import Advisory, AdvisoryNotice
 from tests.advisories.conftest import MINISTRIES, Centre, Sink
+from tests.factories import json_of
 from tests.taxii.wire import TAXII, bearer
 
 INDICATOR = {"type": "indicator", "spec_version": "2.1",
@@ -67,9 +68,9 @@ def test_an_advisory_reaches_exactly_its_recipients_over_taxii(centre: Centre) -
         read = centre.client.get(objects, headers={"Accept": TAXII,
                                                    "Authorization": bearer(centre.tokens[name])})
         assert read.status_code == 200, name
-        ids = {obj["id"] for obj in read.json["objects"]}
+        ids = {obj["id"] for obj in json_of(read)["objects"]}
         assert {INDICATOR["id"], issued["report_id"]} <= ids
-        report = next(o for o in read.json["objects"] if o["id"] == issued["report_id"])
+        report = next(o for o in json_of(read)["objects"] if o["id"] == issued["report_id"])
         assert report["object_marking_refs"] == [marking_ref(Tlp.AMBER)]
         assert INDICATOR["id"] in report["object_refs"]
     outsider = centre.client.get(objects, headers={
@@ -106,11 +107,11 @@ def test_acknowledgements_status_evidence_and_lateness_in_the_matrix(
     ref = issued["ref"]
     clock.advance(minutes=20)
     ack = centre.call("Ministry of Finance", "POST", f"/{ref}/acknowledge")
-    assert ack.status_code == 200 and ack.json["acknowledged_version"] == 1
+    assert ack.status_code == 200 and json_of(ack)["acknowledged_version"] == 1
     clock.advance(minutes=70)  # 1 h 30 after issue: the others are 30 min late
     late = centre.call("Ministry of Health", "POST", f"/{ref}/status",
                        json={"status": "mitigated", "note": "patched all gateways"})
-    assert late.status_code == 200 and late.json["status"] == "mitigated"
+    assert late.status_code == 200 and json_of(late)["status"] == "mitigated"
     sighting = {"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}",
                 "created": "2026-12-02T00:00:00.000Z", "modified": "2026-12-02T00:00:00.000Z",
                 "sighting_of_ref": INDICATOR["id"]}
@@ -119,7 +120,7 @@ def test_acknowledgements_status_evidence_and_lateness_in_the_matrix(
         json={"objects": [sighting]},
         headers={"Accept": TAXII, "Content-Type": TAXII,
                  "Authorization": bearer(centre.tokens["Ministry of Health"])})
-    assert posted.status_code == 202 and posted.json["success_count"] == 1
+    assert posted.status_code == 202 and json_of(posted)["success_count"] == 1
     matrix = _matrix(centre, ref)
     finance, health = _row(matrix, "Ministry of Finance"), _row(matrix, "Ministry of Health")
     assert finance["steps"]["acknowledged"]["state"] == "done"
@@ -169,7 +170,7 @@ def test_reminders_then_escalations_each_once_and_never_after_closure(
     assert escalated == sorted(["ciso1@gov.example", "ciso2@gov.example", "ciso3@gov.example",
                                 "duty@national-cert.example"])  # the coordinator once
     closed = centre.call("coordinator", "POST", f"/{ref}/close")
-    assert closed.status_code == 200 and closed.json["state"] == "closed"
+    assert closed.status_code == 200 and json_of(closed)["state"] == "closed"
     refused = centre.call("Ministry of Energy", "POST", f"/{ref}/acknowledge")
     assert refused.status_code == 409
 
@@ -180,12 +181,12 @@ def test_an_update_is_acknowledged_apart_and_notified(centre: Centre, session: S
     centre.call("Ministry of Finance", "POST", f"/{ref}/acknowledge")
     updated = centre.call("coordinator", "POST", f"/{ref}/update",
                           json={"body": "Second gateway model affected too."})
-    assert updated.status_code == 200 and updated.json["version"] == 2
+    assert updated.status_code == 200 and json_of(updated)["version"] == 2
     row = _row(_matrix(centre, ref), "Ministry of Finance")
     assert row["steps"]["acknowledged"]["state"] == "done"
     assert row["steps"]["update acknowledged"]["state"] == "open"
     again = centre.call("Ministry of Finance", "POST", f"/{ref}/acknowledge")
-    assert again.json["acknowledged_version"] == 2
+    assert json_of(again)["acknowledged_version"] == 2
     row = _row(_matrix(centre, ref), "Ministry of Finance")
     assert row["steps"]["update acknowledged"]["state"] == "done"
     versions = session.scalar(select(func.count()).select_from(StixObject).where(
@@ -196,7 +197,7 @@ def test_an_update_is_acknowledged_apart_and_notified(centre: Centre, session: S
 
 
 def test_bad_requests_are_clear_and_roles_are_checked(centre: Centre) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"title": ""}, "title"),
         ({"tlp": "purple"}, "tlp"),
         ({"severity": "urgent"}, "severity"),
@@ -211,13 +212,13 @@ def test_bad_requests_are_clear_and_roles_are_checked(centre: Centre) -> None:
     for change, named in cases:
         response = centre.call("coordinator", "POST", "", json={**base, **change})
         assert response.status_code in (400, 404), (change, response.json)
-        assert named in response.json["message"], (change, response.json)
+        assert named in json_of(response)["message"], (change, response.json)
     analyst = centre.call("Ministry of Health", "POST", "", json=base)
     assert analyst.status_code == 403
     issued = _issue(centre)
     bad_status = centre.call("Ministry of Health", "POST", f"/{issued['ref']}/status",
                              json={"status": "fine"})
-    assert bad_status.status_code == 400 and "not one of" in bad_status.json["message"]
+    assert bad_status.status_code == 400 and "not one of" in json_of(bad_status)["message"]
     matrix = centre.call("Ministry of Health", "GET", f"/{issued['ref']}/matrix")
     assert matrix.status_code == 403
 

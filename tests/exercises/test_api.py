@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
@@ -55,7 +57,7 @@ def test_validate_and_import_scenarios(client: FlaskClient, world: World) -> Non
 def test_bad_input_gets_clear_errors(client: FlaskClient, session: Session,
                                      world: World) -> None:
     run = schedule(session, world)
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any], int]] = [
         ("POST", "/scenarios/validate", {"data": b"\xff\xfe", "content_type": "text/yaml"}, 400),
         ("POST", "/scenarios", {"data": "", "content_type": "text/yaml"}, 400),
         ("POST", "/scenarios?format=xml", {"data": "x"}, 400),

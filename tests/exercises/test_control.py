@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,9 +22,11 @@ def _running(session: Session, world: World, app: Flask) -> Exercise:
     return run
 
 
-def _due(session: Session, run: Exercise) -> dict[str, object]:
+def _due(session: Session, run: Exercise) -> dict[str, datetime | None]:
     session.expire_all()
-    return {i.key: i.due_at for i in session.get(Exercise, run.id).injects}  # type: ignore[union-attr]
+    reread = session.get(Exercise, run.id)
+    assert reread is not None
+    return {i.key: i.due_at for i in reread.injects}
 
 
 def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: FlaskClient,
@@ -47,13 +49,18 @@ def test_pause_and_resume_shift_every_later_inject(bound_app: Flask, client: Fla
     assert resumed.status_code == 200 and resumed.json["state"] == "running"
     assert resumed.json["paused_seconds"] >= 0.6
     after = _due(session, run)
-    shift = after["INJ-02"] - before["INJ-02"]  # type: ignore[operator]
+    due_before, due_after = before["INJ-02"], after["INJ-02"]
+    assert due_before is not None and due_after is not None
+    shift = due_after - due_before
     assert abs(shift.total_seconds() - resumed.json["paused_seconds"]) < 0.001
     assert after["INJ-01"] == before["INJ-01"]  # already released: unchanged
     for key in ("INJ-03", "INJ-07"):
-        assert after[key] == before[key] + shift  # type: ignore[operator]
+        due = before[key]
+        assert due is not None and after[key] == due + shift
     session.expire_all()
-    assert session.get(Exercise, run.id).end_at == end_before + shift  # type: ignore[union-attr]
+    reread = session.get(Exercise, run.id)
+    assert reread is not None
+    assert reread.end_at == end_before + shift
     session.refresh(ack_deadline)
     assert ack_deadline.deadline_at == deadline_before + shift  # open deadline moved too
     stored = job_sync.scheduled_jobs(bound_app, run.id)

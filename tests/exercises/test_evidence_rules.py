@@ -22,6 +22,7 @@ from exercises.scenarios import library, scenario_format
 from exercises.scenarios.checking import ScenarioInvalid
 from tests.exercises import stixplay
 from tests.exercises.conftest import PLACEHOLDERS, World
+from tests.factories import json_of
 
 PUBLISHED = "indicator--6b7a6d2e-7c1b-4d43-9a59-3f0b8a1f6c11"
 OWN = "203.0.113.50"
@@ -88,7 +89,7 @@ def test_each_rule_finds_its_evidence(client: FlaskClient, session: Session, wor
     read = client.get(f"/taxii2/api/collections/{run.collection_id}/objects/",
                       headers={**world.headers("lan"),
                                "Accept": "application/taxii+json;version=2.1"})
-    assert read.status_code == 200 and read.json["objects"]
+    assert read.status_code == 200 and json_of(read)["objects"]
     times["read"] = utcnow()
     clock.advance(minutes=1)
     own = stixplay.indicator(OWN, object_marking_refs=[marking_ref(Tlp.GREEN)])
@@ -108,7 +109,9 @@ def test_each_rule_finds_its_evidence(client: FlaskClient, session: Session, wor
                         "either": "met", "both": "met", "noted": "met", "clear-only": "pending"}
     start = rows["received"].evidence_at
     assert start is not None and abs((start - times["read"]).total_seconds()) < 5
-    minutes = {key: round((row.evidence_at - run.injects[0].released_at).total_seconds() / 60)
+    released_at = run.injects[0].released_at
+    assert released_at is not None
+    minutes = {key: round((row.evidence_at - released_at).total_seconds() / 60)
                for key, row in rows.items() if row.evidence_at is not None}
     assert minutes == {"received": 1, "either": 2, "own-sighting": 3, "triage-note": 4,
                        "noted": 4, "both": 5}

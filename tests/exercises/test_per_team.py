@@ -23,6 +23,7 @@ from exercises.scenarios.checking import ScenarioInvalid
 from exercises.scenarios.library import save
 from exercises.scenarios.per_team import MAX_ATTACHMENT
 from tests.exercises.conftest import PLACEHOLDERS, World, api
+from tests.factories import json_of
 
 NORTH_IND = "indicator--0f3b8d4e-3c39-4d8e-a3d8-6b9f1e2c7a10"
 PCAP = bytes(range(256)) * 4
@@ -81,7 +82,7 @@ def test_each_team_sees_and_receives_its_own(client: FlaskClient, session: Sessi
                f"/{run.id}/injects/P/attachments/0").status_code == 403
     reads = session.scalars(select(AuditEvent.actor_name).where(
         AuditEvent.action == "exercise.attachment.read")).all()
-    assert sorted(reads) == ["kristjan", "valentina"]
+    assert sorted(str(name) for name in reads) == ["kristjan", "valentina"]
     # North's bundle is in its briefing collection only.
     north = next(t for t in run.teams if t.placeholder == "north")
     holders = session.scalars(select(StixObject.collection_id).where(
@@ -95,7 +96,7 @@ def test_each_team_sees_and_receives_its_own(client: FlaskClient, session: Sessi
                       headers={**world.headers("kristjan"),
                                "Accept": "application/taxii+json;version=2.1"})
     assert read.status_code == 200
-    assert run_id(run.id, NORTH_IND) in [o["id"] for o in read.json["objects"]]
+    assert run_id(run.id, NORTH_IND) in [o["id"] for o in json_of(read)["objects"]]
     evaluation.evaluate(session, run)
     assert [r.verdict.value for r in evaluation.results(session, run)] == ["met"]
 

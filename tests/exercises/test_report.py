@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -167,7 +168,7 @@ def test_markdown_and_html_render_every_section_safely(client: FlaskClient, sess
 
 
 def test_chart_draws_one_bar_per_team_and_timing() -> None:
-    metrics = [
+    metrics: list[dict[str, Any]] = [
         {"team": "A & B", "time_to_acknowledge": {"mean_scenario_seconds": 600.0},
          "time_to_first_share_scenario_seconds": 1200.0},
         {"team": "C", "time_to_acknowledge": {"mean_scenario_seconds": None},

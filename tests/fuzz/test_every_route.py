@@ -16,6 +16,7 @@ import random
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -96,10 +97,11 @@ def query(rng: random.Random, world: World) -> str:
 
 def hostile_body(rng: random.Random) -> str:
     """A body from the classes that are not the route's own format."""
-    return rng.choice([
+    makers: list[Callable[[], str]] = [
         lambda: rng.choice(inputs.MALFORMED_JSON), lambda: "[" * 20_000 + "]" * 20_000,
         lambda: '{"x":"' + "a" * (MAX_BODY + 10) + '"}', lambda: rng.choice(inputs.BAD_YAML),
-        lambda: inputs.alias_bomb(rng), lambda: inputs.json_fragment(rng)])()
+        lambda: inputs.alias_bomb(rng), lambda: inputs.json_fragment(rng)]
+    return rng.choice(makers)()
 
 
 def machine_request(rng: random.Random, world: World, target: Target) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def test_a_failing_chunk_is_retried_from_where_it_stopped(
         app: Flask, queued_hub: Hub, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     wire = Wire.with_password(queued_hub.url, queued_hub.collection, queued_hub.analyst)
     pending = wire.add(*_objects(12))
-    real = envelope_queue.add_objects
+    real = ingest.add_objects  # what envelope_queue calls, patched there below
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> ingest.IngestResult:

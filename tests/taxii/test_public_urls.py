@@ -32,7 +32,7 @@ def lan(session: Session) -> str:
 
 def discover(client: FlaskClient, authorization: str, **kwargs: str) -> dict[str, object]:
     response = client.get("/taxii2/", headers={"Accept": TAXII, "Authorization": authorization},
-                          **kwargs)  # type: ignore[arg-type]
+                          **kwargs)
     assert response.status_code == 200, response.data
     body: dict[str, object] = response.get_json(force=True)
     return body

@@ -17,7 +17,7 @@ from accord.models.users import User
 from accord.tlp import Tlp
 from tests.accord.test_admin_scope import TAXII, _post
 from tests.accord.test_auth import basic
-from tests.factories import PASSWORD, make_collection, make_grant, make_team, make_user
+from tests.factories import PASSWORD, json_of, make_collection, make_grant, make_team, make_user
 from tests.taxii.conftest import envelope, indicator
 from tests.web.helpers import csrf_from, sign_in
 
@@ -109,11 +109,11 @@ def test_taxii_collections_list_and_status_reads_are_audited(client: FlaskClient
     headers = {**basic("lan", PASSWORD), "Accept": TAXII}
     listed = client.get("/taxii2/api/collections/", headers=headers,
                         environ_base={"REMOTE_ADDR": "192.0.2.10"})
-    assert len(listed.json["collections"]) == 2
+    assert len(json_of(listed)["collections"]) == 2
     posted = client.post(f"/taxii2/api/collections/{sharing.shared.id}/objects/",
                          json=envelope(indicator(tlp=Tlp.GREEN)),
                          headers={**headers, "Content-Type": TAXII})
-    status_url = f"/taxii2/api/status/{posted.json['id']}/"
+    status_url = f"/taxii2/api/status/{json_of(posted)['id']}/"
     assert client.get(status_url, headers=headers,
                       environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 200
     other = {**basic("kris", PASSWORD), "Accept": TAXII}
@@ -122,11 +122,11 @@ def test_taxii_collections_list_and_status_reads_are_audited(client: FlaskClient
     assert listing.details["collections"] == 2
     assert_who(listing, sharing.owner, "192.0.2.10")
     (status,) = rows(session, "taxii.read.status")
-    assert status.target_id == posted.json["id"]
+    assert status.target_id == json_of(posted)["id"]
     assert_who(status, sharing.owner, "192.0.2.10")
     (probe,) = rows(session, "taxii.refused")
     assert (probe.actor_name, probe.target_type, probe.target_id, probe.details["status"]) == (
-        "kris", "taxii_status", posted.json["id"], 404)
+        "kris", "taxii_status", json_of(posted)["id"], 404)
 
 
 def test_429s_are_audited(app: Flask, client: FlaskClient, session: Session) -> None:

@@ -28,9 +28,7 @@ def _world(session: Session) -> Exercise:
     make_user(session, north, username="kristjan")
     make_user(session, outsider, username="pierre")
     seed_demo_exercise(session)
-    run = session.scalar(select(Exercise))
-    assert run is not None
-    return run
+    return session.scalars(select(Exercise)).one()
 
 
 def _first_inject_for(run: Exercise, placeholder: str) -> str:
@@ -101,7 +99,9 @@ def test_console_and_inbox_in_browser(page: Page, live_server: LiveServer,
     expect(page.get_by_role("status").first).to_contain_text("release done")
     screenshot(page, "exercise-console")
 
-    player = page.context.browser.new_context(viewport={"width": 1024, "height": 768})
+    browser = page.context.browser
+    assert browser is not None
+    player = browser.new_context(viewport={"width": 1024, "height": 768})
     tab = player.new_page()
     tab.goto(f"{live_server.url}/login")
     tab.get_by_label("Username").fill("kristjan")

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from sqlalchemy.orm import Session
 
 from accord.models.users import Role
@@ -55,7 +55,8 @@ def test_upload_errors_in_browser(page: Page, live_server: LiveServer, session: 
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Scenarios").click()
     page.get_by_label("Scenario file").set_input_files(
-        files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": BROKEN.encode()}])
+        files=[FilePayload(name="broken.yaml", mimeType="application/yaml",
+                           buffer=BROKEN.encode())])
     page.get_by_role("button", name="Validate and import").click()
     expect(page.get_by_role("alert")).to_contain_text("The scenario is not valid")
     screenshot(page, "scenario-upload-errors")

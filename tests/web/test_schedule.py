@@ -31,7 +31,8 @@ def _setup(session: Session) -> str:
     return import_sample(session)
 
 
-def _form(scenario_id: str, csrf: str, intent: str, **extra: str) -> dict[str, object]:
+def _form(scenario_id: str, csrf: str, intent: str, **extra: str | list[str]
+          ) -> dict[str, object]:
     return {"csrf_token": csrf, "scenario": scenario_id, "name": "Harbour Lights March",
             "start": START, "timezone": "Asia/Ho_Chi_Minh", "team-lead": "Lotus CERT",
             "team-north": "Baltic CERT", "team-south": "Andes CERT",
