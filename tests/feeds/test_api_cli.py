@@ -17,7 +17,7 @@ from accord.models.users import Role
 from accord.scheduler.jobs import find_job
 from feeds import secrets
 from feeds.models import FeedSource
-from tests.factories import make_token, make_user
+from tests.factories import json_of, make_token, make_user
 from tests.feeds.conftest import Home, indicators
 from tests.feeds.fakeremote import COLLECTION_ID, FakeRemote
 
@@ -51,7 +51,7 @@ def test_api_crud_keeps_credentials_write_only(app: Flask, client: FlaskClient, 
 
     patched = client.patch("/api/v1/feeds/partner-pull", json={"enabled": False},
                            headers=home.headers)
-    assert patched.status_code == 200 and patched.json["health"] == "disabled"
+    assert patched.status_code == 200 and json_of(patched)["health"] == "disabled"
     assert find_job(app, f"feed:{created['id']}") is None
     client.patch("/api/v1/feeds/partner-pull", json={"enabled": True, "cron": "*/5 * * * *"},
                  headers=home.headers)
@@ -60,10 +60,11 @@ def test_api_crud_keeps_credentials_write_only(app: Flask, client: FlaskClient, 
 
     fake_remote.add(indicators(12))
     run = client.post("/api/v1/feeds/partner-pull/run", headers=home.headers)
-    assert run.status_code == 200 and run.json["outcome"] == "success" and run.json["stored"] == 12
-    runs = client.get("/api/v1/feeds/partner-pull/runs", headers=home.headers).json["runs"]
+    assert run.status_code == 200
+    assert (json_of(run)["outcome"], json_of(run)["stored"]) == ("success", 12)
+    runs = json_of(client.get("/api/v1/feeds/partner-pull/runs", headers=home.headers))["runs"]
     assert [r["stored"] for r in runs] == [12]
-    status = client.get("/api/v1/feeds/status", headers=home.headers).json["feeds"]
+    status = json_of(client.get("/api/v1/feeds/status", headers=home.headers))["feeds"]
     assert status[0]["health"] == "ok"
 
     assert client.delete("/api/v1/feeds/partner-pull", headers=home.headers).status_code == 204
