@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from exercises.scenarios.checking import Checker, join
+from exercises.scenarios.checking import SLUG, Checker, join
 from exercises.scenarios.durations import parse_iso
 
 OUTCOMES = ("met", "late", "missed")
@@ -79,6 +79,11 @@ def _check_reference(check: Checker, ref: dict[str, Any], path: str,
     return action
 
 
+def _path(check: Checker, inject: dict[str, Any], index: int) -> str:
+    """``injects[<id>]`` as the first pass named it, else ``injects[<position>]``."""
+    return check.inject_paths.get(inject["id"], join("injects", index))
+
+
 def _cycles(check: Checker, injects: list[dict[str, Any]]) -> None:
     """Refuse conditional injects that wait, directly or not, on themselves."""
     waits = {i["id"]: i["release_on"]["inject"] for i in injects
@@ -87,7 +92,7 @@ def _cycles(check: Checker, injects: list[dict[str, Any]]) -> None:
         seen, current = {inject["id"]}, waits.get(inject["id"])
         while current is not None:
             if current in seen:
-                check.add(join(join("injects", index), "release_on"),
+                check.add(join(_path(check, inject, index), "release_on"),
                           "conditional injects wait on each other in a cycle")
                 break
             seen.add(current)
@@ -98,7 +103,7 @@ def check_references(check: Checker, injects: list[dict[str, Any]]) -> None:
     """The second pass: every reference resolves, joint decisions name at least two teams."""
     by_id = {inject["id"]: inject for inject in injects}
     for index, inject in enumerate(injects):
-        path = join("injects", index)
+        path = _path(check, inject, index)
         release = inject.get("release_on")
         if release:
             if release["inject"] == inject["id"]:
@@ -107,7 +112,8 @@ def check_references(check: Checker, injects: list[dict[str, Any]]) -> None:
             else:
                 _check_reference(check, release, join(path, "release_on"), by_id)
         for number, action in enumerate(inject["expected_actions"]):
-            where = join(join(path, "expected_actions"), number)
+            where = f"{join(path, 'expected_actions')}[{action['id']}]" \
+                if SLUG.match(str(action["id"])) else join(join(path, "expected_actions"), number)
             ref = action.get("deadline_from")
             if ref:
                 if ref["inject"] == inject["id"] and ref["action"] == action["id"]:

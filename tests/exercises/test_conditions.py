@@ -133,16 +133,17 @@ def test_validation_of_the_new_fields() -> None:
     document["injects"][0]["expected_actions"].append(
         {"id": "j2", "text": "x", "deadline": "PT5M", "evidence": "acknowledge", "joint": True})
     assert _problems(document) == [
-        "injects[0].expected_actions[0].joint: must be true or false",
-        "injects[0].expected_actions[5].joint: only 'response' evidence can be a joint decision",
-        "injects[1].release_on.colour: unknown field",
-        "injects[1].release_on.outcome: must be one of met, late, missed",
-        "injects[1].release_on.delay: not an ISO 8601 duration (e.g. PT15M, PT1H30M, P1DT2H)",
-        "injects[0].expected_actions[3].joint: a joint decision needs at least two teams",
-        "injects[0].expected_actions[4].deadline_from: an action's deadline cannot count from "
+        "injects[A].expected_actions[poc].joint: must be true or false",
+        "injects[A].expected_actions[j2].joint: only 'response' evidence can be a joint decision",
+        "injects[B].release_on.colour: unknown field",
+        "injects[B].release_on.outcome: must be one of met, late, missed",
+        "injects[B].release_on.delay: not an ISO 8601 duration (e.g. PT15M, PT1H30M, P1DT2H)",
+        "injects[A].expected_actions[statement].joint: a joint decision needs at least two teams",
+        "injects[A].expected_actions[confirm].deadline_from: an action's deadline cannot count "
+        "from "
         "itself",
-        "injects[1].release_on.inject: unknown inject 'Z'",
-        "injects[2].release_on.action: inject 'A' has no expected action 'nope'",
+        "injects[B].release_on.inject: unknown inject 'Z'",
+        "injects[C].release_on.action: inject 'A' has no expected action 'nope'",
     ]
 
 
@@ -161,10 +162,10 @@ def test_validation_refuses_cycles_self_references_and_wrong_teams() -> None:
     document["injects"].append({"id": "E", "title": "no time"})
     document["injects"][0]["expected_actions"][4]["deadline_from"]["team"] = "east"
     assert _problems(document) == [
-        "injects[4].offset: is required (an ISO 8601 duration such as PT30M)",
-        "injects[0].expected_actions[4].deadline_from.team: team 'east' is not expected to do "
-        "A/poc",
-        "injects[3].release_on.inject: an inject cannot wait on itself",
-        "injects[1].release_on: conditional injects wait on each other in a cycle",
-        "injects[2].release_on: conditional injects wait on each other in a cycle",
+        "injects[E].offset: is required (an ISO 8601 duration such as PT30M)",
+        "injects[A].expected_actions[confirm].deadline_from.team: team 'east' is not expected "
+        "to do A/poc",
+        "injects[D].release_on.inject: an inject cannot wait on itself",
+        "injects[B].release_on: conditional injects wait on each other in a cycle",
+        "injects[C].release_on: conditional injects wait on each other in a cycle",
     ]

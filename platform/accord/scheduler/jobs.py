@@ -81,14 +81,38 @@ def bind_stop_event(app: Flask, event: threading.Event | None) -> None:
         app.extensions[STOP_EVENT_KEY] = event
 
 
-def make_scheduler(app: Flask) -> BackgroundScheduler:
+class HubJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler ships no types
+    """The shared job store, tolerant of jobs edited away while the scheduler handles them.
+
+    Any process may re-sync jobs at any time, and a job function may itself re-sync its own
+    run (an inject release that unlocks conditional injects): the scheduler then finds the job
+    it just submitted already removed or replaced when it goes to remove or reschedule it.
+    That is not an error (the database is the truth); APScheduler would otherwise let
+    ``JobLookupError`` kill its thread.
+    """
+
+    def remove_job(self, job_id: str) -> None:
+        try:
+            super().remove_job(job_id)
+        except JobLookupError:
+            return
+
+    def update_job(self, job: Job) -> None:
+        try:
+            super().update_job(job)
+        except JobLookupError:
+            return
+
+
+def make_scheduler(app: Flask, *, running: bool = False) -> BackgroundScheduler:
     """A scheduler whose default job store is the hub database.
 
     Two thread pools: ``default`` (exercise injects and other hub jobs) and
     :data:`PARTNER_EXECUTOR` (jobs that wait on partners), sized by ``SCHEDULER_THREADS``
     and ``SCHEDULER_PARTNER_THREADS``.
     """
-    store = SQLAlchemyJobStore(engine=database(app).engine, tablename=JOBSTORE_TABLE)
+    kind = HubJobStore if running else SQLAlchemyJobStore  # the leader's runs tolerate edits
+    store = kind(engine=database(app).engine, tablename=JOBSTORE_TABLE)
     return BackgroundScheduler(
         jobstores={"default": store},
         executors={

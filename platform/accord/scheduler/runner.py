@@ -51,7 +51,7 @@ class SchedulerRunner:
             except Exception:  # one feature's recovery must not keep the others' jobs down
                 log.exception("scheduler start-up task %s failed", task.__qualname__)
         if self.scheduler is None:
-            self.scheduler = make_scheduler(self.app)
+            self.scheduler = make_scheduler(self.app, running=True)
             self.scheduler.add_jobstore(MemoryJobStore(), "memory")
             self.scheduler.add_listener(JobLog(), JOB_EVENTS)
             self.scheduler.add_job(_wake, "interval", seconds=WAKE_SECONDS, id="accord.wake",
