@@ -130,7 +130,7 @@ def test_feed_settings_that_would_sync_red_or_others_strict_are_refused(
     team = make_team(session, "FEEDS")
     collection = make_collection(session, team, "Feeds", allows_red=True)
     settings = {"url": "http://127.0.0.1:9/taxii2/", "collection": str(uuid.uuid4())} \
-        if kind != "list" else {"url": "/nonexistent"}
+        if kind != "list" else {"url": "http://127.0.0.1:9/blocklist.txt"}
     with pytest.raises(BadRequest, match=re.escape(f"max_tlp: {level} is not allowed")):
         sources.create_feed(session, app, name="f", kind=kind, collection=str(collection.id),
                             partner_team=team.name, settings=settings, max_tlp=level)
