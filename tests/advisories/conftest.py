@@ -21,7 +21,6 @@ from accord.services import teams as team_service
 from advisories.contacts import set_reach
 from tests.factories import make_team, make_token, make_user
 from tests.taxii.wire import bearer
-from tests.web.conftest import browser  # noqa: F401 - the browser tests' Chromium
 
 
 class Sink:

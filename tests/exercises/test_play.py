@@ -96,7 +96,7 @@ def test_joint_decision_needs_every_named_team(bound_app: Flask, client: FlaskCl
     assert all(r.evidence_at == rows[0].evidence_at for r in rows)
     assert rows[0].evidence["signed_off_by"] == ["kristjan", "lan"]
     audited = session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "exercise.play.signoff")).all()
+        AuditEvent.action == "exercise.play.signoff").order_by(AuditEvent.occurred_at)).all()
     assert [a.actor_name for a in audited] == ["lan", "kristjan", "kristjan"]
     assert audited[0].details["decision"] == "joint statement"
     # Not a joint action, not an option, not a team of the decision.

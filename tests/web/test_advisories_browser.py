@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from accord.clock import ManualClock
-from tests.advisories.conftest import Centre
+from tests.advisories.conftest import Centre, centre  # noqa: F401, F811 (the fixture)
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD
 from tests.web.conftest import screenshot
@@ -27,7 +27,8 @@ def _signed_in(browser: Browser, server: LiveServer, username: str, width: int) 
 
 @pytest.mark.browser
 def test_inbox_acknowledge_status_and_matrix(browser: Browser, live_server: LiveServer,
-                                             centre: Centre, clock: ManualClock) -> None:
+                                             centre: Centre,  # noqa: F811 (the imported fixture)
+                                             clock: ManualClock) -> None:
     issued = centre.call("coordinator", "POST", "", json={
         "title": "Patch the VPN gateways now", "severity": "critical", "tlp": "amber",
         "body": BODY, "recipients": {"groups": ["Ministries", "Provinces"]},
