@@ -1,5 +1,6 @@
 """All core models. Importing this package registers every table on ``Base.metadata``."""
 
+from accord.models.agreements import Agreement, agreement_parties
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.envelopes import QueuedEnvelope
@@ -10,6 +11,7 @@ from accord.models.throttle import LoginThrottle
 from accord.models.users import ApiToken, Role, Scope, User
 
 __all__ = [
+    "Agreement",
     "ApiToken",
     "AuditEvent",
     "Collection",
@@ -26,6 +28,7 @@ __all__ = [
     "Team",
     "TrustGroup",
     "User",
+    "agreement_parties",
     "scheduler_jobs",
     "trust_group_members",
 ]

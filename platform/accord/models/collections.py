@@ -49,6 +49,9 @@ class Collection(Base):
     )
     default_tlp: Mapped[Tlp] = mapped_column(TlpColumn, default=Tlp.AMBER)
     allows_red: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The sharing agreement the collection is made under (issue 17), if any.
+    agreement_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agreements.id", ondelete="SET NULL"), index=True)
     # Newest server date_added handed out; new objects always get a strictly later one.
     last_date_added: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[created_at]
@@ -77,6 +80,9 @@ class CollectionGrant(Base):
     can_read: Mapped[bool] = mapped_column(Boolean, default=True)
     can_write: Mapped[bool] = mapped_column(Boolean, default=False)
     max_tlp: Mapped[Tlp] = mapped_column(TlpColumn, default=Tlp.AMBER)
+    # Made under a sharing agreement: the grant stops working when the agreement ends.
+    agreement_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agreements.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
 
     collection: Mapped[Collection] = relationship(back_populates="grants")

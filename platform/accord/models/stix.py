@@ -69,6 +69,12 @@ class StixObject(Base):
     # Written by a team that could not read the id's existing versions: visible only to that
     # team, never served to others or synced (no existence oracle, no forged versions).
     contested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The IEP 2.0 policy in force for this version (accord.iep.IepPolicy.to_json): its own
+    # IEP markings, combined with its collection's agreement default, the stricter winning.
+    iep_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # When recipients stop seeing this version: the earlier of the policy's end_date and the
+    # agreement's retention after date_added. The source team still sees it (rule 3).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     document: Mapped[str] = mapped_column(Text)
 
 
