@@ -39,6 +39,7 @@ from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
 from accord.sharing.outbound import fingerprint
+from accord.sharing.policies import batch_policies
 from accord.sharing.timestamps import format_timestamp, object_version
 from accord.sharing.validation import is_stix_id, validation_error
 from accord.tlp import (
@@ -286,6 +287,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     writer = _writer(session, author.team_id)
     held = _held(session, writer, ids)
     declared = _declared_levels(session, objects)
+    policies = batch_policies(session, collection, objects)
     exercise = set() if collection.kind == CollectionKind.EXERCISE else \
         exercise_ids(session, ids)
     rows: list[dict[str, Any]] = []
@@ -307,7 +309,8 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         assert isinstance(obj, Mapping) and isinstance(stix_id, str)
         level = effective_tlp(obj, collection.default_tlp, declared)
         origin = _origin(obj, writer)
-        reason = _rule_error(obj, collection, level, exercise) or (
+        policy, reason = policies.policy_for(obj)
+        reason = reason or _rule_error(obj, collection, level, exercise) or (
             admit(obj, level) if admit is not None else None)
         plan = _plan(obj, collection, writer, entry, version, level, origin) \
             if reason is None else _Plan(reason=reason)
@@ -321,6 +324,8 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         origin = plan.origin or origin
         row = _row(collection, obj, author, version or clock, clock, level, origin,
                    plan.contested)
+        row["iep_policy"] = policy.to_json() if policy is not None else None
+        row["expires_at"] = policies.expires_at(policy, clock)
         clock += TICK
         rows.append(row)
         stored = _Version(collection.id, row["version"], level, author.team_id, origin,
