@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "TAXII_ASYNC_CHUNK": 500,
     # Longest request URI answered (414 above it): 500 ids of up to 90 characters in match[id]
     "MAX_URL_LENGTH": 48 * 1024,
+    # The name recipients see instead of a source team that must not be named (IEP 2.0
+    # ``attribution: must-not``); the hub's STIX identity is derived from it.
+    "HUB_NAME": "Accord hub",
     # Authentication
     "LOGIN_FAILURE_WINDOW_SECONDS": 300,
     "LOGIN_FAILURES_PER_USER": 10,  # per username from one source address
