@@ -83,6 +83,29 @@ def rows(session: Session, advisory: Advisory, group: str | None = None) -> list
     return result
 
 
+@dataclass(frozen=True)
+class MatrixView:
+    """The matrix of one advisory as both the API and the page present it."""
+
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+    steps: list[str]
+    groups: list[str]
+    group: str | None
+
+
+def build(session: Session, advisory: Advisory, group: str | None = None) -> MatrixView:
+    """The one computation of the matrix (API, page, live region, CSV): rows, summary, step
+    names and the trust groups to filter by. Evidence times found are stored on the rows, so
+    the caller commits."""
+    found = rows(session, advisory, group)
+    names = ["acknowledged", "update acknowledged", "status"]
+    if advisory.evidence != Evidence.NONE:
+        names.append("evidence")
+    groups = sorted({g.name for r in advisory.recipients for g in r.team.trust_groups})
+    return MatrixView(found, summary(found), names, groups, group)
+
+
 def _seconds(start: datetime, end: datetime | None) -> float | None:
     return (end - start).total_seconds() if end is not None else None
 
