@@ -53,4 +53,10 @@ def main(modules: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # Python puts this script's directory (tests/) first on sys.path, and tests/accord and
+    # tests/advisories are packages: ``accord`` would be the tests' package, and every
+    # ``accord.*`` module would then come from wherever the editable install points (the main
+    # checkout), not from PYTHONPATH. Drop it, so the modules under test are the ones imported.
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]
     sys.exit(main(sys.argv[1:]))
