@@ -43,7 +43,7 @@ TOKEN = re.compile(r"acd_[A-Za-z0-9_-]{20,}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 README_BASE = "http://127.0.0.1:8000"
 README_FOLDER = "/home/you/accord"
-STEP_SECONDS = 60
+STEP_SECONDS = 180  # a guard against a hang; each block takes seconds on an idle machine
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                                cwd=found.folder, env=environment(), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
+    reader = threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 90
         while not (found.banner and found.banner[-1].startswith("    `accord …`")):
@@ -177,6 +178,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield found
     finally:
         _stop(process)
+        reader.join(timeout=5)
+        assert process.stdout is not None
+        process.stdout.close()
     assert process.returncode is not None
 
 
