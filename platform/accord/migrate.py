@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from flask import Flask
 from sqlalchemy import Engine
@@ -76,7 +77,7 @@ def pending(app: Flask, revision: str = "heads") -> int | None:
         new = path is not None and not path.exists()
         current = "base" if new else tuple(_current(database(app).engine)) or "base"
         return len(list(script.iterate_revisions(revision, current)))
-    except (CommandError, SQLAlchemyError, ValueError):
+    except (CommandError, RevisionError, SQLAlchemyError, ValueError):
         return None
 
 
@@ -99,6 +100,8 @@ def upgrade(app: Flask, revision: str = "heads",
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         return UpgradeResult(frozenset(before), frozenset(_current(engine)))
+    except (CommandError, RevisionError) as exc:
+        raise NotMigrated(f"revision {revision!r}: {exc}") from None
     except FileNotFoundError as exc:
         raise DatabaseUnreachable(str(exc)) from None
     except SQLAlchemyError as exc:

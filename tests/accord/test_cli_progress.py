@@ -84,3 +84,10 @@ def test_quiet_writes_nothing_even_on_a_terminal() -> None:
     with Progress("Migrations", total=3, stream=terminal, quiet=True) as bar:
         bar.advance()
     assert terminal.getvalue() == ""
+
+
+def test_an_unknown_revision_is_one_line(tmp_path: Path) -> None:
+    code, out, err = _upgrade(tmp_path, "bad.sqlite3", "--revision", "nope")
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines() == [
+        "Error: revision 'nope': Can't locate revision identified by 'nope'"]
