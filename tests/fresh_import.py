@@ -41,6 +41,11 @@ def _import_in_child(module: str) -> str | None:
 
 
 def main(modules: list[str]) -> int:
+    # Python puts this script's folder (tests/) first on sys.path, where tests/accord would
+    # shadow the real accord package (its submodules then came from wherever the installed
+    # distribution points, not from PYTHONPATH's checkout).
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     for name in THIRD_PARTY:
         importlib.import_module(name)
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in OURS)

@@ -15,6 +15,7 @@ from typing import TextIO
 import click
 
 from accord.cli.output import CommandError, app_command, emit, json_option, unit_of_work
+from accord.cli.progress import Progress
 from accord.db import utcnow
 from accord.sharing.access import standing
 from accord.sharing.export import FORMATS, ExportSummary, export
@@ -167,7 +168,8 @@ def _summary_line(summary: ExportSummary, title: str, output: str | None) -> str
 @click.option("--output", "-o", default=None,
               help="Write to this file (readable by you only) instead of standard output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No summary line (errors only).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress and no summary line (errors only).")
 @app_command
 def export_command(collection_ref: str, username: str, fmt: str, types: tuple[str, ...],
                    output: str | None, as_json: bool, quiet: bool) -> None:
@@ -175,14 +177,17 @@ def export_command(collection_ref: str, username: str, fmt: str, types: tuple[st
 
     bundle: a STIX 2.1 bundle with the TLP marking-definitions referenced; csv: id, type,
     value, pattern, tlp, source_team, created, modified, valid_until; blocklist: indicator
-    values one a line, without revoked or expired indicators. The summary goes to standard
-    error when the export itself goes to standard output.
+    values one a line, without revoked or expired indicators. Progress (objects read so far)
+    goes to standard error; so does the summary when the export itself goes to standard
+    output.
     """
     # The file is renamed into place only after the audit row is committed.
     with _destination(output) as out, unit_of_work() as session:
         where = standing(session, username, collection_ref)
-        summary = export(session, where, fmt, tuple(types), out, output or "standard output")
         title = where.collection.title
+        with Progress(f"Exporting {title!r}", quiet=quiet or as_json) as progress:
+            summary = export(session, where, fmt, tuple(types), out, output or "standard output",
+                             lambda count: progress.update(count, f"{count:,} objects read"))
     if quiet and not as_json:
         return
     to_stdout = output in (None, "-")

@@ -205,9 +205,17 @@ WRITERS: dict[str, Callable[[Iterable[Row], TextIO, ExportSummary], None]] = {
     "bundle": write_bundle, "csv": write_csv, "blocklist": write_blocklist}
 
 
+def _counted(rows: Iterable[Row], progress: Callable[[int], None]) -> Iterator[Row]:
+    """``rows``, calling ``progress`` with the number read so far after each one."""
+    for count, row in enumerate(rows, 1):
+        yield row
+        progress(count)
+
+
 def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...], out: TextIO,
-           destination: str) -> ExportSummary:
-    """Write what ``standing.user``'s team may read to ``out``; audit it (rule 6)."""
+           destination: str, progress: Callable[[int], None] | None = None) -> ExportSummary:
+    """Write what ``standing.user``'s team may read to ``out``; audit it (rule 6).
+    ``progress`` (the CLI's progress display) hears the number of objects read so far."""
     if fmt not in WRITERS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "blocklist":
@@ -217,7 +225,8 @@ def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...
     standing.require_read(ACTION)
     assert_not_exercise_collection(standing.collection, "export as live data")
     summary = ExportSummary(fmt)
-    WRITERS[fmt](_live(visible_rows(session, standing, types), summary), out, summary)
+    rows = visible_rows(session, standing, types)
+    WRITERS[fmt](_live(_counted(rows, progress) if progress else rows, summary), out, summary)
     audit.record(session, ACTION, actor=standing.user, target_type="collection",
                  target_id=standing.collection.id,
                  details={**summary.as_json(), "types": list(types), "to": destination})
