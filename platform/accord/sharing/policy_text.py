@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from accord.iep import IepError, parse_policy
-from accord.sharing.timestamps import format_timestamp
+from accord.sharing.timestamps import format_timestamp, parse_timestamp
 
 ACTIONS = {
     "nothing": "take no action on this information",
@@ -94,8 +94,8 @@ def describe(stored: Mapping[str, Any] | None, expires_at: datetime | None,
         statements = [_statement(key, value) for key, value in policy.items()]
     if expires_at is not None:
         statements.append(Statement("expires_at", format_timestamp(expires_at),
-                                    f"Recipients stop seeing it at {_day(expires_at)} "
-                                    "(policy end date or agreement retention).", True))
+                                    f"Recipients stop seeing it at {_day(expires_at)} (the "
+                                    "earlier of end date and agreement retention).", True))
     statements.sort(key=lambda s: not s.prominent)
     return PolicyView(name=name, policy_id=policy_id, statements=statements,
                       expires_at=expires_at, expired=expires_at is not None and expires_at <= now)
@@ -104,10 +104,14 @@ def describe(stored: Mapping[str, Any] | None, expires_at: datetime | None,
 def _statement(name: str, value: str) -> Statement:
     if name == "permitted_actions":
         return Statement(name, value, f"Permitted: {ACTIONS.get(value, value)}.", True)
-    if name == "start_date":
-        return Statement(name, value, f"Valid from {value}.", True)
-    if name == "end_date":
-        return Statement(name, value, f"Valid until {value}.", True)
+    if name in ("start_date", "end_date"):
+        try:
+            moment = _day(parse_timestamp(value))
+        except ValueError:
+            moment = value
+        words = "Valid from" if name == "start_date" else "Valid until (then withdrawn from " \
+                                                          "recipients)"
+        return Statement(name, value, f"{words} {moment}.", True)
     if name == "tlp":
         return Statement(name, value, f"TLP:{value.upper()} for any further sharing.", False)
     text, prominent = _WORDS.get((name, value), (f"{name}: {value}", False))

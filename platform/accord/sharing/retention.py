@@ -76,8 +76,10 @@ def record_expired(session: Session, now: datetime | None = None) -> int:
         session.execute(update(StixObject).where(StixObject.pk.in_([row.pk for row in rows]))
                         .values(expiry_recorded=True))
         total += len(rows)
-    titles = dict(session.execute(select(Collection.id, Collection.title).where(
-        Collection.id.in_(list(found)))).tuples()) if found else {}
+    titles: dict[uuid.UUID, str] = {}
+    if found:
+        titles = {row.id: row.title for row in session.execute(
+            select(Collection.id, Collection.title).where(Collection.id.in_(list(found))))}
     for collection_id, entry in found.items():
         audit.record(session, ACTION, actor_name="retention", target_type="collection",
                      target_id=collection_id, details={
