@@ -24,6 +24,7 @@ from accord.models.stix import StixObject
 from accord.sharing.attribution import hub_identity_id
 from tests.accord import iep_scene
 from tests.accord.iep_scene import SOURCE_TEAM, Probe, Reader, Scene, build, iep_indicator
+from tests.taxii.wire import bearer
 
 # Every endpoint that serves stored objects, or counts of them, and its probe.
 READ_ENDPOINTS: dict[str, Probe] = {
@@ -133,7 +134,7 @@ def test_an_expired_newest_version_leaves_the_previous_one_as_last(
     scene.share(session, [newer])
     partner = scene.readers["partner"]
     path = f"/taxii2/api/collections/{scene.collection.id}/objects/{stix_id}/"
-    headers = {"Authorization": iep_scene.bearer(partner.secret), "Accept": iep_scene.TAXII}
+    headers = {"Authorization": bearer(partner.secret), "Accept": iep_scene.TAXII}
     served = partner.web.get(path, headers=headers).get_json()["objects"]
     assert [obj["modified"] for obj in served] == ["2026-11-05T08:00:00.000Z"]
     clock.advance(days=401)
@@ -147,7 +148,7 @@ def test_next_keeps_working_when_a_version_expires_between_pages(
     later = [iep_indicator(f"203.0.113.{n}", marked=False) for n in (30, 31)]
     scene.share(session, later)
     partner = scene.readers["partner"]
-    headers = {"Authorization": iep_scene.bearer(partner.secret), "Accept": iep_scene.TAXII}
+    headers = {"Authorization": bearer(partner.secret), "Accept": iep_scene.TAXII}
     base = f"/taxii2/api/collections/{scene.collection.id}/objects/"
     first = partner.web.get(f"{base}?limit=2", headers=headers).get_json()
     assert [obj["id"] for obj in first["objects"]][1] == scene.hidden and first["more"]
@@ -206,7 +207,7 @@ def test_source_filters_and_text_search_do_not_select_a_hidden_source(
         as_text=True))
     assert f'value="{scene.source.id}"' not in partner.web.get(base).get_data(as_text=True)
     api = f"/api/v1/collections/{scene.collection.id}/objects?team={scene.source.id}"
-    headers = {"Authorization": iep_scene.bearer(partner.secret)}
+    headers = {"Authorization": bearer(partner.secret)}
     assert partner.web.get(api, headers=headers).get_json()["objects"] == []
 
 
