@@ -17,12 +17,14 @@ from accord.models.agreements import Agreement
 from accord.models.audit import AuditEvent
 from accord.models.stix import StixObject
 from accord.scheduler.jobs import bind_job_app
+from accord.scheduler.runner import SchedulerRunner
 from accord.sharing import retention
 from accord.sharing.ingest import Author, add_objects
 from accord.sharing.visibility import may_see, visible_clause
 from accord.tlp import ReadAccess, Tlp
 from tests.accord.iep_scene import iep_indicator, iep_marking, stamp
 from tests.factories import make_collection, make_team
+from tests.scheduler.test_scheduler import wait_for
 
 
 def _expired_rows(session: Session) -> list[AuditEvent]:
@@ -137,3 +139,17 @@ def test_validity_in_sql_agrees_with_may_see(session: Session, clock: Any,
                                                      row.contested, row.expires_at, moment)}
         assert in_sql == by_rule
         assert len(in_sql) == len(rows) - (team is partner)
+
+
+def test_only_the_scheduler_leader_runs_the_retention_audit(app: Flask) -> None:
+    leader = SchedulerRunner(app, lease_seconds=1.5, holder="retention-leader")
+    standby = SchedulerRunner(app, lease_seconds=1.5, holder="retention-standby")
+    leader.start_in_thread()
+    try:
+        assert wait_for(lambda: leader.is_leader)
+        assert leader.scheduler is not None
+        job = leader.scheduler.get_job("accord.retention")
+        assert job is not None and job.func is retention.retention_job
+        assert standby.lease.acquire() is False and standby.scheduler is None
+    finally:
+        leader.stop()
