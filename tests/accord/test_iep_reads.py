@@ -12,6 +12,7 @@ See docs/sharing-rules.md "IEP 2.0 policies".
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -187,6 +188,11 @@ def test_a_hidden_source_is_named_on_no_endpoint_a_partner_reads(
     detail = json.loads(iep_scene.api_detail(scene, partner, scene.hidden).text)["versions"][0]
     assert (detail["source_team"], detail["shared_by"], detail["source_withheld"]) == (
         hub_name, None, True)
+    statements = {item["name"]: item for item in detail["policy"]["statements"]}
+    for name in ("unmodified_resale", "affected_party_notifications", "encrypt_in_transit",
+                 "permitted_actions", "end_date"):
+        assert statements[name]["prominent"] is True, name
+    assert detail["object"]["created_by_ref"] == hub_id
     assert hub_name in iep_scene.web_dashboard(scene, partner, "").text
 
 
@@ -219,3 +225,21 @@ def test_documents_without_a_hiding_policy_are_served_verbatim(
     partner = scene.readers["partner"]
     body = iep_scene.taxii_object(scene, partner, scene.plain).text
     assert stored is not None and stored in body
+
+
+def test_the_api_object_endpoints_answer_bad_input_with_a_clear_4xx(
+        app: Flask, session: Session, clock: Any) -> None:
+    scene = build(app, session, with_plain=False)
+    partner = scene.readers["partner"]
+    headers = {"Authorization": bearer(partner.secret)}
+    base = f"/api/v1/collections/{scene.collection.id}/objects"
+    for path, status, words in (
+            (f"{base}?limit=0", 400, "limit"), (f"{base}?before=yesterday", 400, "before"),
+            (f"{base}?team=nobody", 400, "team"),
+            (f"/api/v1/collections/{uuid.uuid4()}/objects", 404, "no collection"),
+            ("/api/v1/collections/not-an-id/objects", 404, "no collection"),
+            (f"{base}/indicator--{uuid.uuid4()}", 404, "no object")):
+        response = partner.web.get(path, headers=headers)
+        assert response.status_code == status, path
+        assert words in response.get_data(as_text=True), path
+    assert partner.web.get(base).status_code == 401
