@@ -82,7 +82,8 @@ def _expiry(row: Any, now: datetime) -> dict[str, Any]:
 @bp.get("/<collection_id>/objects")
 def search(collection_id: str) -> ResponseReturnValue:
     """Latest versions matching ``q``, ``type``, ``tlp``, ``team``, ``from``, ``to`` (the
-    web search form's fields), newest first; ``before`` pages on."""
+    web search form's fields), newest first, ``limit`` per page (1-200); when ``more``,
+    pass ``next`` back as ``before`` for the following page."""
     session = get_session()
     collection, grant = _readable(session, collection_id)
     access = authz.read_access(principal().user, grant)
