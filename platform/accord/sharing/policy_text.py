@@ -109,9 +109,9 @@ def _statement(name: str, value: str) -> Statement:
             moment = _day(parse_timestamp(value))
         except ValueError:
             moment = value
-        words = "Valid from" if name == "start_date" else "Valid until (then withdrawn from " \
-                                                          "recipients)"
-        return Statement(name, value, f"{words} {moment}.", True)
+        text = (f"Valid from {moment}." if name == "start_date"
+                else f"Valid until {moment}; then withdrawn from recipients.")
+        return Statement(name, value, text, True)
     if name == "tlp":
         return Statement(name, value, f"TLP:{value.upper()} for any further sharing.", False)
     text, prominent = _WORDS.get((name, value), (f"{name}: {value}", False))
