@@ -147,7 +147,8 @@ def accord_server(database_url: str, secret: str, instance: Path, workers: int, 
                   ) -> tuple[ServerProcess, str]:
     """``accord serve`` (gunicorn, gthread) on a free port, and its base URL."""
     port = free_port()
-    env = {**os.environ, "ACCORD_DATABASE_URL": database_url, "ACCORD_SECRET_KEY": secret,
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]), **os.environ,
+           "ACCORD_DATABASE_URL": database_url, "ACCORD_SECRET_KEY": secret,
            "ACCORD_INSTANCE_PATH": str(instance), "ACCORD_ENV": "production"}
     argv = [str(ACCORD), "serve", "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(workers), "--threads", str(threads)]

@@ -272,18 +272,21 @@ def _authenticate_password(session: Session, username: str, password: str) -> Pr
     return Principal(user=user, token=None, scopes=ALL_SCOPES)
 
 
-Extend = Callable[[Select[Any]], Select[Any]]
+AnySelect = Select[*tuple[Any, ...]]
+"""A select of any columns (SQLAlchemy 2.1 types a select by its columns)."""
+
+Extend = Callable[[AnySelect], AnySelect]
 """Adds columns (and outer joins on ``User``) to the statement that loads the caller, with
 bound parameters for its values. A module-level function: statements are built once per
 process and kept by it (building them cost more than running them; issue 15)."""
 
 
-def _no_extra(query: Select[Any]) -> Select[Any]:
+def _no_extra(query: AnySelect) -> AnySelect:
     return query
 
 
 @lru_cache(maxsize=64)
-def _token_statement(limit_count: int, extend: Extend) -> Select[Any]:
+def _token_statement(limit_count: int, extend: Extend) -> AnySelect:
     """A token by hash, with its user and team, the login limits' verdict and the extras."""
     return extend(select(ApiToken, ratelimit.full_template(limit_count).label("throttled"))
                   .join(ApiToken.user).join(User.team)
@@ -292,7 +295,7 @@ def _token_statement(limit_count: int, extend: Extend) -> Select[Any]:
 
 
 @lru_cache(maxsize=64)
-def _user_statement(limit_count: int, extend: Extend) -> Select[Any]:
+def _user_statement(limit_count: int, extend: Extend) -> AnySelect:
     """A user by id, the login limits' verdict and the extras."""
     return extend(select(User, ratelimit.full_template(limit_count).label("throttled"))
                   .select_from(User).where(User.id == bindparam("user_id")))

@@ -155,7 +155,8 @@ def _page_statement(shape: _Shape) -> Select[Any]:
     """The page query of one shape, built once per process (SQLAlchemy's expression building
     cost more than a get-object's own SQL; issue 15). A pure function of ``shape``."""
     expanding = {"ids", "types", "spec_versions", "exact"}
-    params = {name: bindparam(name, expanding=name in expanding) for name in shape.filters}
+    params: dict[str, Any] = {name: bindparam(name, expanding=name in expanding)
+                              for name in shape.filters}
     inputs = _Inputs(collection=bindparam("collection"), visible=visible_template,
                      versions=VersionFilter(last=shape.last, first=shape.first, all=shape.all),
                      **params)

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, bindparam
+from sqlalchemy import ColumnElement, and_, bindparam
 from sqlalchemy.orm import Session
 
 from accord import authz
-from accord.auth import Extend, Principal, authenticate, authenticate_joined, require_scope
+from accord.auth import (
+    AnySelect,
+    Extend,
+    Principal,
+    authenticate,
+    authenticate_joined,
+    require_scope,
+)
 from accord.errors import Forbidden, NotFound
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.users import Scope, User
@@ -92,7 +98,7 @@ def parse_id(kind: str, ident: str) -> uuid.UUID:
         raise not_found(kind, ident) from None
 
 
-def _with_collection(query: Select[Any], key: ColumnElement[bool]) -> Select[Any]:
+def _with_collection(query: AnySelect, key: ColumnElement[bool]) -> AnySelect:
     """Adds the collection matching ``key`` in the API root, and the caller's team's grant on
     it, to the statement that loads the caller, as outer joins: None where there is none."""
     return (query.add_columns(Collection, CollectionGrant)
@@ -101,11 +107,11 @@ def _with_collection(query: Select[Any], key: ColumnElement[bool]) -> Select[Any
                                              CollectionGrant.team_id == User.team_id)))
 
 
-def _by_id(query: Select[Any]) -> Select[Any]:
+def _by_id(query: AnySelect) -> AnySelect:
     return _with_collection(query, Collection.id == bindparam("collection"))
 
 
-def _by_alias(query: Select[Any]) -> Select[Any]:
+def _by_alias(query: AnySelect) -> AnySelect:
     return _with_collection(query, Collection.alias == bindparam("collection"))
 
 
