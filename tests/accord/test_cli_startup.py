@@ -59,12 +59,12 @@ def test_the_table_names_every_command_of_the_hub(app: Flask) -> None:
     """Each entry loads the very command the app registers (or ``serve``/``demo``, which the
     assembly adds), with the same one-line help, and only those two build no app."""
     own = {"serve", "demo"}
-    assert set(COMMANDS) == set(app.cli.commands) | own  # type: ignore[attr-defined]
+    assert set(COMMANDS) == set(app.cli.commands) | own
     for name, lazy in COMMANDS.items():
         command = lazy.load()
         assert command.name == name
         if name not in own:
-            assert command is app.cli.commands[name]  # type: ignore[attr-defined]
+            assert command is app.cli.commands[name]
         assert lazy.short_help == command.get_short_help_str(10_000), name
         assert lazy.needs_app == (name not in own)
 
