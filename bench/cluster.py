@@ -25,6 +25,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def code_of(tree: Path) -> dict[str, str]:
+    """``PYTHONPATH`` that makes an ``accord`` process run the code of ``tree`` (the venv's
+    console script would otherwise import the checkout the venv was installed from)."""
+    return {"PYTHONPATH": os.pathsep.join([str(tree / "platform"), str(tree)])}
+
+
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path,
                      timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
@@ -87,7 +93,8 @@ class Cluster:
     def spawn(self, name: str, command: list[str], **extra_env: str) -> Process:
         log = self.workdir / f"{name}.log"
         with log.open("wb") as output:
-            popen = subprocess.Popen(command, cwd=ROOT, env={**self.env, **extra_env},
+            popen = subprocess.Popen(command, cwd=ROOT,
+                                     env={**code_of(ROOT), **self.env, **extra_env},
                                      stdout=output, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         process = Process(name, popen, log)

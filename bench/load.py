@@ -32,7 +32,7 @@ from accord.migrate import upgrade  # noqa: E402
 from accord.models.users import Role  # noqa: E402
 from accord.services import collections, teams, tokens, users  # noqa: E402
 from accord.sharing.ingest import Author, add_objects  # noqa: E402
-from bench.cluster import Cluster  # noqa: E402
+from bench.cluster import Cluster, code_of  # noqa: E402
 
 TAXII = "application/taxii+json;version=2.1"
 SECRET = "load-bench-secret-key-long-enough"
@@ -156,6 +156,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--preload", type=int, default=5000)
+    parser.add_argument("--nodes", default="1,3", help="node counts to run, e.g. 1 or 1,3")
+    parser.add_argument("--server-tree", type=Path, default=None, metavar="DIR",
+                        help="serve the code of another Accord checkout (before/after runs)")
     parser.add_argument("--admin-url", default=os.environ.get(
         "ACCORD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -169,7 +172,9 @@ def main() -> None:
         collection, token, ids = seed(url, work / "seed", args.preload)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
         env.update(ACCORD_DATABASE_URL=url, ACCORD_SECRET_KEY=SECRET)
-        for nodes in (1, 3):
+        if args.server_tree is not None:
+            env.update(code_of(args.server_tree.resolve()))
+        for nodes in (int(n) for n in args.nodes.split(",")):
             cluster = Cluster(work / f"n{nodes}", env)
             cluster.workdir.mkdir()
             try:

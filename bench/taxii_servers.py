@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-ACCORD = ROOT / ".venv" / "bin" / "accord"
+ACCORD = Path(sys.executable).with_name("accord")  # the console script of the running venv
 MEDALLION_USER, MEDALLION_PASSWORD = "admin", "Password0"
 MEDALLION_COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
 OPENTAXII_USER, OPENTAXII_PASSWORD = "bench", "Password0"
@@ -147,7 +148,8 @@ def accord_server(database_url: str, secret: str, instance: Path, workers: int, 
                   ) -> tuple[ServerProcess, str]:
     """``accord serve`` (gunicorn, gthread) on a free port, and its base URL."""
     port = free_port()
-    env = {**os.environ, "ACCORD_DATABASE_URL": database_url, "ACCORD_SECRET_KEY": secret,
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]), **os.environ,
+           "ACCORD_DATABASE_URL": database_url, "ACCORD_SECRET_KEY": secret,
            "ACCORD_INSTANCE_PATH": str(instance), "ACCORD_ENV": "production"}
     argv = [str(ACCORD), "serve", "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(workers), "--threads", str(threads)]

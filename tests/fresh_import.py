@@ -13,6 +13,11 @@ import os
 import sys
 import traceback
 
+# Run as a script, Python puts tests/ first on sys.path, where the test package ``tests/accord``
+# would shadow the real ``accord`` (and the installed checkout answer for its submodules).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]
+
 THIRD_PARTY = ("flask", "sqlalchemy", "sqlalchemy.orm", "stix2", "taxii2client.v21",
                "apscheduler.schedulers.background", "click", "requests", "yaml", "markdown",
                "argon2", "cryptography.fernet", "gunicorn.app.base", "alembic.config",

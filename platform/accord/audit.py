@@ -7,9 +7,12 @@ rolled-back request cannot erase the evidence that rate limiting counts.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from flask import g, has_request_context, request
+from sqlalchemy import Insert, Table
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
 from accord.db import database
@@ -23,7 +26,7 @@ def source_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def _event(
+def _columns(
     action: str,
     *,
     actor: User | None,
@@ -34,12 +37,13 @@ def _event(
     details: dict[str, Any] | None,
     actor_name: str | None,
     address: str | None,
-) -> AuditEvent:
+) -> dict[str, Any]:
+    """The column values of one event; the actor defaults to the request's user."""
     if actor is None and has_request_context():
         actor = g.get("user")
     if team is None and actor is not None:
         team = actor.team
-    return AuditEvent(
+    return dict(
         action=action,
         outcome=outcome,
         actor_id=actor.id if actor else None,
@@ -67,7 +71,7 @@ def record(
     address: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to ``session``; it commits with the caller's unit of work."""
-    event = _event(
+    event = AuditEvent(**_columns(
         action,
         actor=actor,
         team=team,
@@ -77,9 +81,32 @@ def record(
         details=details,
         actor_name=actor_name,
         address=address,
-    )
+    ))
     session.add(event)
     return event
+
+
+def insert(
+    session: Session,
+    action: str,
+    *,
+    actor: User | None = None,
+    target_type: str | None = None,
+    target_id: object | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Write a success event into the caller's transaction at once, as one Core ``INSERT``:
+    no ORM object and no flush, for paths that audit every request (TAXII reads, issue 15).
+    It commits, or rolls back, with the caller's transaction like :func:`record`."""
+    session.execute(_insert_statement(), _columns(
+        action, actor=actor, team=None, target_type=target_type, target_id=target_id,
+        outcome="success", details=details, actor_name=None, address=None))
+
+
+@lru_cache(maxsize=1)
+def _insert_statement() -> Insert:
+    """``INSERT INTO audit_events`` (Core; the column defaults fill ``occurred_at``)."""
+    return sa_insert(cast(Table, AuditEvent.__table__))
 
 
 def record_now(action: str, **fields: Any) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, contains_eager
 
 from accord import audit, credential_cache, ratelimit
 from accord.credentials import fingerprint, looks_like_token, token_hash, verify_password
@@ -163,6 +165,12 @@ def _authenticate_token(session: Session, username: str | None, secret: str) -> 
     limits = ratelimit.login_limits(username, audit.source_address())
     check_limits(session, username, limits)
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+    return _accept_token(session, username, token, limits)
+
+
+def _accept_token(session: Session, username: str | None, token: ApiToken | None,
+                  limits: list[ratelimit.Limit]) -> Principal:
+    """The principal of a looked-up token, or 401 (audited, counted) if it may not be used."""
     failure = _token_failure(token, username)
     if failure is not None:
         owner = token.user if token is not None and failure != "token of another user" else None
@@ -238,11 +246,16 @@ def _cached_user(session: Session, key: str, username: str) -> User | None:
     if hit is None:
         return None
     user = session.scalar(select(User).where(User.id == hit.user_id))
-    if (user is None or not user.active or user.username != username
-            or user.credentials_version != hit.credentials_version):
+    if user is None or not _still_valid(user, username, hit):
         cache.drop(key)
         return None
     return user
+
+
+def _still_valid(user: User, username: str, hit: credential_cache.Verified) -> bool:
+    """Whether a cached password check still stands for ``user`` as loaded now."""
+    return (user.active and user.username == username
+            and user.credentials_version == hit.credentials_version)
 
 
 def _authenticate_password(session: Session, username: str, password: str) -> Principal:
@@ -259,25 +272,106 @@ def _authenticate_password(session: Session, username: str, password: str) -> Pr
     return Principal(user=user, token=None, scopes=ALL_SCOPES)
 
 
+AnySelect = Select[*tuple[Any, ...]]
+"""A select of any columns (SQLAlchemy 2.1 types a select by its columns)."""
+
+Extend = Callable[[AnySelect], AnySelect]
+"""Adds columns (and outer joins on ``User``) to the statement that loads the caller, with
+bound parameters for its values. A module-level function: statements are built once per
+process and kept by it (building them cost more than running them; issue 15)."""
+
+
+def _no_extra(query: AnySelect) -> AnySelect:
+    return query
+
+
+@lru_cache(maxsize=64)
+def _token_statement(limit_count: int, extend: Extend) -> AnySelect:
+    """A token by hash, with its user and team, the login limits' verdict and the extras."""
+    return extend(select(ApiToken, ratelimit.full_template(limit_count).label("throttled"))
+                  .join(ApiToken.user).join(User.team)
+                  .options(contains_eager(ApiToken.user).contains_eager(User.team))
+                  .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+@lru_cache(maxsize=64)
+def _user_statement(limit_count: int, extend: Extend) -> AnySelect:
+    """A user by id, the login limits' verdict and the extras."""
+    return extend(select(User, ratelimit.full_template(limit_count).label("throttled"))
+                  .select_from(User).where(User.id == bindparam("user_id")))
+
+
+def _extras(session: Session, extend: Extend, params: Mapping[str, Any],
+            user: User) -> tuple[Any, ...]:
+    """What ``extend`` adds, read on its own (the credential took the step-by-step path)."""
+    if extend is _no_extra:
+        return ()
+    row = session.execute(_user_statement(0, extend), {**params, "user_id": user.id}).one()
+    return tuple(row[2:])
+
+
+def _token_joined(session: Session, username: str | None, secret: str, extend: Extend,
+                  params: Mapping[str, Any]) -> tuple[Principal, tuple[Any, ...]]:
+    """A token, the login limits' verdict and the extra columns in one statement.
+
+    An unknown token or a full counter goes the step-by-step way, which words the refusal.
+    """
+    limits = ratelimit.login_limits(username, audit.source_address())
+    row = session.execute(_token_statement(len(limits), extend),
+                          {**params, **ratelimit.full_params(limits),
+                           "token_hash": token_hash(secret)}).first()
+    if row is None or row[1]:
+        principal = _authenticate_token(session, username, secret)
+        return principal, _extras(session, extend, params, principal.user)
+    return _accept_token(session, username, row[0], limits), tuple(row[2:])
+
+
+def _password_joined(session: Session, username: str, password: str, extend: Extend,
+                     params: Mapping[str, Any]) -> tuple[Principal, tuple[Any, ...]]:
+    """A cached password check: the user, the limits' verdict and the extras in one statement;
+    anything else (no cached check, a stale one, a full counter) goes the step-by-step way."""
+    cache = credential_cache.for_app()
+    key = credential_cache.cache_key(username, password) if cache.enabled else None
+    hit = cache.get(key) if key else None
+    if key and hit is not None:
+        limits = ratelimit.login_limits(username, audit.source_address())
+        row = session.execute(_user_statement(len(limits), extend),
+                              {**params, **ratelimit.full_params(limits),
+                               "user_id": hit.user_id}).first()
+        if row is not None and not row[1] and _still_valid(row[0], username, hit):
+            return Principal(user=row[0], token=None, scopes=ALL_SCOPES), tuple(row[2:])
+    principal = _authenticate_password(session, username, password)
+    return principal, _extras(session, extend, params, principal.user)
+
+
 def authenticate(session: Session) -> Principal:
     """Identify the caller of the current request or raise 401/429.
 
     The principal is cached on ``g`` for the rest of the request.
     """
+    return authenticate_joined(session, _no_extra)[0]
+
+
+def authenticate_joined(session: Session, extend: Extend, params: Mapping[str, Any] | None = None
+                        ) -> tuple[Principal, tuple[Any, ...]]:
+    """:func:`authenticate`, and whatever ``extend`` adds to the statement that loads the
+    caller (a TAXII collection and the team's grant on it), so a request pays one round trip
+    for token, user, team, login limits and its own rows (issue 15) rather than four."""
+    params = params or {}
     if "principal" in g:
         principal: Principal = g.principal
-        return principal
+        return principal, _extras(session, extend, params, principal.user)
     parsed = credentials_from_header(request.headers.get("Authorization", ""))
     if parsed is None:
         raise Unauthorized()
     username, secret = parsed
     if username is None or looks_like_token(secret):
-        principal = _authenticate_token(session, username, secret)
+        principal, extra = _token_joined(session, username, secret, extend, params)
     else:
-        principal = _authenticate_password(session, username, secret)
+        principal, extra = _password_joined(session, username, secret, extend, params)
     g.principal = principal
     g.user = principal.user
-    return principal
+    return principal, extra
 
 
 def require_scope(principal: Principal, scope: Scope) -> None:

@@ -23,9 +23,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, Engine, case, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from accord.credentials import fingerprint
@@ -166,3 +180,25 @@ def check(limits: Sequence[Limit]) -> None:
     for key, attempts, started in rows:
         if attempts >= by_key[key].limit:
             raise Throttled(by_key[key].message, _retry_after(started, now))
+
+
+def full_template(count: int) -> ColumnElement[bool]:
+    """SQL that is true when one of ``count`` counters is full now: :func:`check` as one
+    condition with bound parameters (:func:`full_params` fills them), so the credential lookup
+    asks it in the same statement (issue 15). Only a hint: a true value is followed by
+    :func:`check`, which words the refusal."""
+    if not count:
+        return false()
+    full = or_(*(and_(LoginThrottle.key == bindparam(f"throttle_key_{n}"),
+                      LoginThrottle.attempts >= bindparam(f"throttle_max_{n}"))
+                 for n in range(count)))
+    return exists().where(full, LoginThrottle.window_start > bindparam("throttle_since"))
+
+
+def full_params(limits: Sequence[Limit]) -> dict[str, Any]:
+    """The values of :func:`full_template` for ``limits``."""
+    params: dict[str, Any] = {"throttle_since": utcnow() - _window()} if limits else {}
+    for n, limit in enumerate(limits):
+        params[f"throttle_key_{n}"] = limit.key
+        params[f"throttle_max_{n}"] = limit.limit
+    return params

@@ -16,8 +16,8 @@ from accord.models.users import Role
 from tests.factories import make_token, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
-# This checkout's code, not whatever the installed distribution points at.
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
+"""This tree's code (the venv's installed checkout would answer ``-m accord...`` otherwise)."""
 
 
 @pytest.mark.slow

@@ -2,36 +2,26 @@
 
 Dependencies point one way (docs/ARCHITECTURE.md, "Layers"): the core ``accord`` knows no
 feature, the features (``feeds``, ``exercises``) import the core, and only this package imports
-both. The app factory, the ``accord`` command, the WSGI entry point and the demo live here.
+both. The app factory (:mod:`accord.assembly.factory`), the ``accord`` command, the WSGI entry
+point and the demo live here.
+
+``create_app``, ``FEATURES`` and ``MIGRATIONS`` are imported from the factory when first used
+(PEP 562), so importing ``accord.assembly.cli`` for ``accord --help`` stays light (issue 15).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from accord.assembly.factory import FEATURES, MIGRATIONS, create_app
 
-from accord.app import build_app
-from accord.features import Feature
-from advisories.feature import FEATURE as ADVISORIES
-from exercises.feature import FEATURE as EXERCISES
-from feeds.feature import FEATURE as FEEDS
-
-FEATURES: tuple[Feature, ...] = (FEEDS, EXERCISES, ADVISORIES)
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-"""The Alembic scripts of the whole hub, shipped in the package (wheel included)."""
+__all__ = ["FEATURES", "MIGRATIONS", "create_app"]
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """The whole hub: defaults, then ``ACCORD_*`` variables, then ``overrides``; every feature.
-
-    Starts no scheduler and runs no migration.
-    """
-    app = build_app(overrides, FEATURES)
-    if not app.config.get("MIGRATIONS_DIR"):
-        app.config["MIGRATIONS_DIR"] = str(MIGRATIONS)
-    return app
-
-
-__all__ = ["FEATURES", "create_app"]
+def __getattr__(name: str) -> Any:
+    """The factory's public names, imported on first use."""
+    if name in __all__:
+        return getattr(import_module("accord.assembly.factory"), name)
+    raise AttributeError(f"module 'accord.assembly' has no attribute {name!r}")

@@ -8,17 +8,18 @@ reader never misses or repeats an object, whatever others write meanwhile.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from accord.db import utcnow
 from accord.models.stix import StixObject
-from accord.sharing.visibility import visible_clause
+from accord.sharing.visibility import visibility_params, visible_clause, visible_template
 from accord.tlp import ReadAccess
 
 
@@ -65,17 +66,32 @@ class Page(DatedRows):
     more: bool = False
 
 
-def _version_clause(versions: VersionFilter, access: ReadAccess, now: datetime,
-                    by_id: bool = False) -> ColumnElement[bool] | None:
+@dataclass(frozen=True)
+class _Inputs:
+    """What a read's WHERE compares with: the values of one read, or the bound parameters of
+    a statement built once for every read of its shape. ``None`` means "no such filter"."""
+
+    collection: Any
+    visible: Callable[[Any], ColumnElement[bool]]
+    versions: VersionFilter
+    ids: Any = None
+    types: Any = None
+    spec_versions: Any = None
+    added_after: Any = None
+    exact: Any = None
+
+
+def _version_clause(inputs: _Inputs, by_id: bool = False) -> ColumnElement[bool] | None:
     """``match[version]`` over the versions this reader may see (TAXII 2.1 s3.4.1): ``last``
     is the newest visible version, ``first`` the oldest, so a hidden version neither hides
     the ones the reader may see nor shows that it exists."""
+    versions = inputs.versions
     if versions.all:
         return None
     parts: list[ColumnElement[bool]] = []
     other = aliased(StixObject)
     same_object = and_(other.collection_id == StixObject.collection_id,
-                       other.stix_id == StixObject.stix_id, visible_clause(access, other, now))
+                       other.stix_id == StixObject.stix_id, inputs.visible(other))
     if versions.last:
         # For id lookups the flag is wrapped so no planner picks the (collection, is_latest,
         # date_added) index and walks the whole collection instead of the stix_id index.
@@ -86,9 +102,34 @@ def _version_clause(versions: VersionFilter, access: ReadAccess, now: datetime,
             same_object, other.version > StixObject.version)))
     if versions.first:
         parts.append(~exists().where(same_object, other.version < StixObject.version))
-    if versions.exact:
-        parts.append(StixObject.version.in_(versions.exact))
+    if inputs.exact is not None:
+        parts.append(StixObject.version.in_(inputs.exact))
     return or_(*parts) if parts else None
+
+
+def _where(inputs: _Inputs) -> list[ColumnElement[bool]]:
+    """Every WHERE condition of a read: collection, TLP policy and the client's filters."""
+    where = [StixObject.collection_id == inputs.collection, inputs.visible(StixObject)]
+    if inputs.ids is not None:
+        where.append(StixObject.stix_id.in_(inputs.ids))
+    if inputs.types is not None:
+        where.append(StixObject.stix_type.in_(inputs.types))
+    if inputs.spec_versions is not None:
+        where.append(StixObject.spec_version.in_(inputs.spec_versions))
+    if inputs.added_after is not None:
+        where.append(StixObject.date_added > inputs.added_after)
+    version = _version_clause(inputs, by_id=inputs.ids is not None)
+    if version is not None:
+        where.append(version)
+    return where
+
+
+def _values(filters: ObjectFilter) -> dict[str, Any]:
+    """The client's filter values by name; a filter not given is left out."""
+    values = {"ids": filters.ids, "types": filters.types,
+              "spec_versions": filters.spec_versions, "added_after": filters.added_after,
+              "exact": filters.versions.exact}
+    return {name: value for name, value in values.items() if value}
 
 
 def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilter,
@@ -96,20 +137,52 @@ def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilt
     """Every WHERE condition of a read: collection, read policy (TLP, and IEP validity at
     ``now``, default the hub's clock) and the client's filters. One ``now`` for the row and
     for ``match[version]``, so an expired newest version makes the previous one the last."""
-    now = now or utcnow()
-    where = [StixObject.collection_id == collection_id, visible_clause(access, now=now)]
-    if filters.ids:
-        where.append(StixObject.stix_id.in_(filters.ids))
-    if filters.types:
-        where.append(StixObject.stix_type.in_(filters.types))
-    if filters.spec_versions:
-        where.append(StixObject.spec_version.in_(filters.spec_versions))
-    if filters.added_after is not None:
-        where.append(StixObject.date_added > filters.added_after)
-    version = _version_clause(filters.versions, access, now, by_id=bool(filters.ids))
-    if version is not None:
-        where.append(version)
-    return where
+    moment = now or utcnow()
+    return _where(_Inputs(collection=collection_id, versions=filters.versions,
+                          visible=partial(_visible_at, access, moment), **_values(filters)))
+
+
+def _visible_at(access: ReadAccess, now: datetime, table: Any) -> ColumnElement[bool]:
+    return visible_clause(access, table, now)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a page statement's structure depends on (its values are bound parameters)."""
+
+    columns: tuple[str, ...]
+    filters: frozenset[str]
+    last: bool
+    first: bool
+    all: bool
+    after: bool
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    """The page query of one shape, built once per process (SQLAlchemy's expression building
+    cost more than a get-object's own SQL; issue 15). A pure function of ``shape``."""
+    expanding = {"ids", "types", "spec_versions", "exact"}
+    params: dict[str, Any] = {name: bindparam(name, expanding=name in expanding)
+                              for name in shape.filters}
+    inputs = _Inputs(collection=bindparam("collection"), visible=visible_template,
+                     versions=VersionFilter(last=shape.last, first=shape.first, all=shape.all),
+                     **params)
+    where = _where(inputs)
+    if shape.after:
+        where.append(StixObject.date_added > bindparam("after"))
+    columns = [getattr(StixObject, name) for name in shape.columns]
+    return (select(*columns, StixObject.date_added).where(and_(*where))
+            .order_by(_date_order("ids" in shape.filters))
+            .limit(bindparam("limit", type_=Integer)))
+
+
+def _stix_columns(columns: Sequence[Any]) -> tuple[str, ...] | None:
+    """The names of ``columns`` if every one is a plain ``StixObject`` column, else None."""
+    names = tuple(getattr(column, "key", "") for column in columns)
+    plain = all(isinstance(column, InstrumentedAttribute) and column.class_ is StixObject
+                for column in columns)
+    return names if plain else None
 
 
 def _date_order(by_id: bool) -> ColumnElement[Any]:
@@ -125,11 +198,21 @@ def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID
               access: ReadAccess, filters: ObjectFilter, limit: int,
               after: datetime | None = None, now: datetime | None = None) -> Page:
     """Up to ``limit`` visible rows (the given columns plus ``date_added``) in date order."""
+    names = _stix_columns(columns)
+    if names is not None:
+        values = _values(filters)
+        versions = filters.versions
+        query = _page_statement(_Shape(names, frozenset(values), versions.last, versions.first,
+                                       versions.all, after is not None))
+        params = {**values, **visibility_params(access, now), "collection": collection_id,
+                  "limit": limit + 1, **({"after": after} if after is not None else {})}
+        rows = list(session.execute(query, params))
+        return Page(rows=rows[:limit], more=len(rows) > limit)
     where = conditions(collection_id, access, filters, now)
     if after is not None:
         where.append(StixObject.date_added > after)
-    query: Select[Any] = (select(*columns, StixObject.date_added).where(and_(*where))
-                          .order_by(_date_order(bool(filters.ids))).limit(limit + 1))
+    query = (select(*columns, StixObject.date_added).where(and_(*where))
+             .order_by(_date_order(bool(filters.ids))).limit(limit + 1))
     rows = list(session.execute(query))
     return Page(rows=rows[:limit], more=len(rows) > limit)
 

@@ -11,14 +11,21 @@ import uuid
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, bindparam
 from sqlalchemy.orm import Session
 
 from accord import authz
-from accord.auth import Principal, authenticate, require_scope
+from accord.auth import (
+    AnySelect,
+    Extend,
+    Principal,
+    authenticate,
+    authenticate_joined,
+    require_scope,
+)
 from accord.errors import Forbidden, NotFound
 from accord.models.collections import Collection, CollectionGrant
-from accord.models.users import Scope
+from accord.models.users import Scope, User
 from accord.sharing.ingest import Author
 from accord.tlp import ReadAccess
 
@@ -91,23 +98,41 @@ def parse_id(kind: str, ident: str) -> uuid.UUID:
         raise not_found(kind, ident) from None
 
 
-def _collection_key(collection_id: str) -> ColumnElement[bool]:
+def _with_collection(query: AnySelect, key: ColumnElement[bool]) -> AnySelect:
+    """Adds the collection matching ``key`` in the API root, and the caller's team's grant on
+    it, to the statement that loads the caller, as outer joins: None where there is none."""
+    return (query.add_columns(Collection, CollectionGrant)
+            .outerjoin(Collection, and_(key, Collection.api_root == bindparam("api_root")))
+            .outerjoin(CollectionGrant, and_(CollectionGrant.collection_id == Collection.id,
+                                             CollectionGrant.team_id == User.team_id)))
+
+
+def _by_id(query: AnySelect) -> AnySelect:
+    return _with_collection(query, Collection.id == bindparam("collection"))
+
+
+def _by_alias(query: AnySelect) -> AnySelect:
+    return _with_collection(query, Collection.alias == bindparam("collection"))
+
+
+def _collection_key(collection_id: str) -> tuple[Extend, uuid.UUID | str]:
     """Match the URL's collection segment: its id, or its alias (section 5.2 lets a client
     address a collection by the ``alias`` it advertises; aliases never parse as UUIDs)."""
     try:
-        return Collection.id == uuid.UUID(collection_id)
+        return _by_id, uuid.UUID(collection_id)
     except ValueError:
-        return Collection.alias == collection_id
+        return _by_alias, collection_id
 
 
 def collection_access(session: Session, api_root: str, collection_id: str) -> CollectionAccess:
-    """The caller's view of one collection (by id or alias), or 404 if it may not see it."""
-    principal = caller(session, api_root)
-    row = session.execute(
-        select(Collection, CollectionGrant)
-        .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
-        .where(_collection_key(collection_id), Collection.api_root == api_root,
-               CollectionGrant.team_id == principal.user.team_id)).first()
-    if row is None or not (row[1].can_read or row[1].can_write):
+    """The caller's view of one collection (by id or alias), or 404 if it may not see it.
+
+    Credential, login limits, collection and grant come in one statement (issue 15).
+    """
+    extend, key = _collection_key(collection_id)
+    principal, (collection, grant) = authenticate_joined(
+        session, extend, {"collection": key, "api_root": api_root})
+    check_api_root(api_root)
+    if collection is None or grant is None or not (grant.can_read or grant.can_write):
         raise not_found("collection", collection_id)
-    return CollectionAccess(principal=principal, collection=row[0], grant=row[1])
+    return CollectionAccess(principal=principal, collection=collection, grant=grant)

@@ -58,7 +58,7 @@ def _page(session: Session, access: CollectionAccess, filters: ObjectFilter, res
 def _audit_read(session: Session, access: CollectionAccess, resource: str, page: Page,
                 tlps: list[str] | None = None) -> None:
     levels = sorted(set(tlps or []))
-    audit.record(session, f"taxii.read.{resource}", actor=access.principal.user,
+    audit.insert(session, f"taxii.read.{resource}", actor=access.principal.user,
                  target_type="collection", target_id=access.collection.id,
                  details={"objects": len(page.rows), "tlp": levels, "more": page.more})
     session.commit()
