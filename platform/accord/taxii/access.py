@@ -107,7 +107,8 @@ def collection_access(session: Session, api_root: str, collection_id: str) -> Co
         select(Collection, CollectionGrant)
         .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
         .where(_collection_key(collection_id), Collection.api_root == api_root,
-               CollectionGrant.team_id == principal.user.team_id)).first()
+               CollectionGrant.team_id == principal.user.team_id,
+               authz.grant_in_force())).first()
     if row is None or not (row[1].can_read or row[1].can_write):
         raise not_found("collection", collection_id)
     return CollectionAccess(principal=principal, collection=row[0], grant=row[1])
