@@ -20,6 +20,7 @@ from accord.cli.worker import worker_command
 from accord.features import Feature
 from accord.oversight.demo import seed_demo_agreement
 from accord.sharing.demo import seed_demo_indicators
+from accord.web import agreement_views
 
 log = logging.getLogger("accord")
 
@@ -27,6 +28,7 @@ CORE = Feature(
     name="core",
     commands=(*ADMIN_GROUPS, scheduler_command, worker_command),
     demo_seeders=(seed_demo_indicators, seed_demo_agreement),
+    dashboard_panels=(agreement_views.PANEL,),
 )
 
 

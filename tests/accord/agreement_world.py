@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from accord import audit
 from accord.db import utcnow
 from accord.models.agreements import Agreement
 from accord.models.collections import Collection
@@ -61,3 +62,23 @@ def build(session: Session, *, lasts: timedelta = timedelta(days=30)) -> World:
     tokens["boss"] = make_token(session, admin, ("read", "write", "admin"))[1]
     return World(owner, partner, outsider, agreement, collection, owner_user, partner_user,
                  admin, tokens, str(obj["id"]))
+
+
+HELD_BACK_REASON = "permitted_actions: internally-visible-actions does not allow blocking"
+
+
+def record_outcomes(session: Session, world: World) -> None:
+    """Audit rows other parts of the hub write: an export that held the indicator back (the
+    outbound helper's ``held_back`` details) and its expiry (the retention job's
+    ``object.expired``), plus an expiry in a collection outside the agreement."""
+    audit.record(session, "cli.export", actor=world.partner_user, target_type="collection",
+                 target_id=world.collection.id,
+                 details={"format": "blocklist", "objects": 1,
+                          "held_back": [{"id": world.stix_id, "reason": HELD_BACK_REASON}]})
+    audit.record(session, "object.expired", target_type="stix_object", target_id=world.stix_id,
+                 details={"stix_ids": [world.stix_id], "collection": str(world.collection.id),
+                          "reason": "retention"})
+    audit.record(session, "object.expired", target_type="stix_object", target_id="x",
+                 details={"stix_id": "indicator--elsewhere", "collection": "another",
+                          "reason": "retention"})
+    session.commit()

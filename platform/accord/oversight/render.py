@@ -132,7 +132,7 @@ def markdown(report: OversightReport) -> str:
     for title in report.collections:
         who = ", ".join(report.recipients.get(title, [])) or "no partner"
         lines.append(f"- Collection **{title}** is shared with: {who}")
-    lines += ["", f"{report.shared_total} object versions were added in the period.", ""]
+    lines += ["", f"Object versions added in the period: {report.shared_total}.", ""]
     if report.shared:
         lines += _table(["Collection", "Shared by", "Type", "TLP", "Objects"],
                         [[r.collection, r.source, r.stix_type, f"TLP:{r.tlp.upper()}", r.count]

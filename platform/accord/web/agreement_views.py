@@ -8,13 +8,17 @@ oversight report is for admins and the providing team. Changes go through
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from accord import audit
 from accord.db import get_session
 from accord.errors import AccordError, NotFound
+from accord.features import DashboardPanel
 from accord.iep import Action
 from accord.models.agreements import Agreement
 from accord.models.users import Role, User
@@ -140,3 +144,17 @@ def report(ref: str) -> ResponseReturnValue:
                            count_by=count_by, kind_words=render.KIND_WORDS,
                            agreement_id=agreement.id, period_args=period,
                            period_to=last.isoformat() if last else "")
+
+
+def dashboard_agreements(session: Session, user: User) -> dict[str, Any] | None:
+    """The dashboard panel: agreements the user's team is a party to (all, for admins); hidden
+    for a team under none."""
+    found = agreements.list_agreements(session, None if _is_admin(user) else user.team_id)
+    if not found and not _is_admin(user):
+        return None
+    return {"agreements": [(a, agreements.status(a)) for a in found[:PANEL_SIZE]],
+            "more": max(0, len(found) - PANEL_SIZE)}
+
+
+PANEL_SIZE = 5
+PANEL = DashboardPanel(template="agreements/_dashboard.html", context=dashboard_agreements)
