@@ -16,10 +16,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from accord.clock import ManualClock
+from accord.models.users import Role
 from accord.sharing.ingest import Author, add_objects
 from accord.tlp import Tlp
 from tests.accord.agreement_world import World, build, record_outcomes
-from tests.factories import json_of
+from tests.factories import json_of, make_token, make_user
 from tests.taxii.conftest import indicator
 from tests.taxii.wire import TAXII, bearer
 from tests.web.helpers import sign_in
@@ -27,8 +28,9 @@ from tests.web.helpers import sign_in
 
 @pytest.fixture
 def world(session: Session, clock: ManualClock, client: FlaskClient) -> World:
-    """The agreement's world after a day of use: a partner read over TAXII twice, an export
-    held one object back, one object expired, and a second indicator was shared at AMBER."""
+    """The agreement's world after an hour of use: a second indicator was shared at AMBER, the
+    partner read over TAXII twice, an outsider was refused (by alias), an export held one
+    object back and one object expired."""
     built = build(session)
     clock.advance(seconds=3600)
     add_objects(session, built.collection, [indicator("203.0.113.5", Tlp.AMBER)],
@@ -39,6 +41,11 @@ def world(session: Session, clock: ManualClock, client: FlaskClient) -> World:
                               headers={"Accept": TAXII,
                                        "Authorization": bearer(built.tokens["kristjan"])})
         assert response.status_code == 200
+    stranger = make_user(session, built.outsider, Role.SERVICE, "stranger", None)
+    refused = client.get("/taxii2/api/collections/phishing/objects/",
+                         headers={"Accept": TAXII,
+                                  "Authorization": bearer(make_token(session, stranger)[1])})
+    assert refused.status_code == 404
     record_outcomes(session, built)
     return built
 
@@ -60,6 +67,8 @@ def test_json_report_counts_reads_expiry_and_held_back(app: Flask, world: World)
     assert reads[("CERT-EE", "reads")]["requests"] == 2
     assert reads[("CERT-EE", "reads")]["objects"] == 4
     assert reads[("CERT-EE", "exports")]["requests"] == 1
+    assert (reads[("CERT-CL", "reads")]["requests"], reads[("CERT-CL", "reads")]["refused"]) \
+        == (0, 1)
     assert data["expired"] == [{"when": data["expired"][0]["when"], "collection": "Phishing",
                                 "object": "indicator “Malicious host 198.51.100.9”",
                                 "reason": "retention period reached"}]
@@ -86,7 +95,7 @@ def test_markdown_html_and_csv_speak_plainly(app: Flask, world: World) -> None:
     assert html.startswith("<!doctype html>") and "<td>CERT-EE</td>" in html
     sections = [row["section"] for row in rows]
     assert sections.count("shared") == 2 and "expired" in sections and "held back" in sections
-    assert {row["team"] for row in rows if row["section"] == "reads"} == {"CERT-EE"}
+    assert {row["team"] for row in rows if row["section"] == "reads"} == {"CERT-CL", "CERT-EE"}
 
 
 def test_period_limits_what_is_reported(app: Flask, world: World, clock: ManualClock) -> None:

@@ -30,10 +30,11 @@ from accord.oversight.detail import agreement_collections, agreement_grants, sum
 from accord.oversight.wording import policy_lines, retention_words
 
 EXPIRED_ACTION = "object.expired"
-READ_KINDS = (("export", "exports"), (".read", "reads"))
+READ_KINDS = (("export", "exports"), (".read", "reads"), (".refused", "reads"))
 """Audit actions of the read paths: any action naming an export is an export (``cli.export``,
 ``web.export``...), any other ``<area>.read.<what>`` a read (``taxii.read.objects``,
-``web.read.collection``, ``api.read.objects``...)."""
+``web.read.collection``, ``api.read.objects``...), and a refused request (``taxii.refused``,
+``web.refused``) a refused read."""
 
 
 @dataclass
@@ -114,8 +115,8 @@ def build_report(session: Session, agreement: Agreement, start: datetime | None 
     names = _Names(session)
     report.shared = _shared(session, by_id, start, end)
     events = _events(session, by_id, start, end)
-    report.readings = _readings(events, by_id)
-    report.held_back = _held_back(events, by_id, names)
+    report.readings = _readings(events)
+    report.held_back = _held_back(events, names)
     report.expired = _expired(session, by_id, start, end, names)
     return report
 
@@ -136,15 +137,25 @@ def _shared(session: Session, collections: dict[uuid.UUID, Collection], start: d
     return sorted(shared, key=lambda s: (s.collection, s.source, s.tlp, s.stix_type))
 
 
+def _keys(collections: dict[uuid.UUID, Collection]) -> dict[str, Collection]:
+    """How audit rows name a collection: its id, or the alias a TAXII URL used."""
+    keys = {str(c.id): c for c in collections.values()}
+    keys.update({c.alias: c for c in collections.values() if c.alias})
+    return keys
+
+
 def _events(session: Session, collections: dict[uuid.UUID, Collection], start: datetime,
-            end: datetime) -> list[AuditEvent]:
-    if not collections:
+            end: datetime) -> list[tuple[AuditEvent, Collection]]:
+    """Audit rows about the collections in the period, each with its collection."""
+    keys = _keys(collections)
+    if not keys:
         return []
-    return list(session.scalars(
+    rows = session.scalars(
         select(AuditEvent).where(AuditEvent.target_type == "collection",
-                                 AuditEvent.target_id.in_([str(c) for c in collections]),
+                                 AuditEvent.target_id.in_(list(keys)),
                                  AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end)
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id))
+    return [(event, keys[str(event.target_id)]) for event in rows]
 
 
 def _kind(action: str) -> str | None:
@@ -154,14 +165,13 @@ def _kind(action: str) -> str | None:
     return None
 
 
-def _readings(events: Iterable[AuditEvent], collections: dict[uuid.UUID, Collection]
-              ) -> list[Reading]:
+def _readings(events: Iterable[tuple[AuditEvent, Collection]]) -> list[Reading]:
     found: dict[tuple[str, str, str], Reading] = {}
-    for event in events:
+    for event, collection in events:
         kind = _kind(event.action)
-        if kind is None or event.target_id is None:
+        if kind is None:
             continue
-        title = collections[uuid.UUID(event.target_id)].title
+        title = collection.title
         team = event.team_name or event.actor_name or "unknown"
         row = found.setdefault((team, title, kind), Reading(team, title, kind))
         if event.outcome == "success":
@@ -198,14 +208,14 @@ class _Names:
         return f"{kind} “{name}”" if isinstance(name, str) and name else f"{kind} {stix_id}"
 
 
-def _held_back(events: Iterable[AuditEvent], collections: dict[uuid.UUID, Collection],
-               names: _Names) -> list[Withdrawn]:
+def _held_back(events: Iterable[tuple[AuditEvent, Collection]], names: _Names
+               ) -> list[Withdrawn]:
     held: list[Withdrawn] = []
-    for event in events:
+    for event, collection in events:
         items = (event.details or {}).get("held_back")
-        if not isinstance(items, list) or event.target_id is None:
+        if not isinstance(items, list):
             continue
-        title = collections[uuid.UUID(event.target_id)].title
+        title = collection.title
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 held.append(Withdrawn(event.occurred_at, title, names(item["id"]),
@@ -225,11 +235,7 @@ def _stix_ids(details: dict[str, Any]) -> list[str]:
 def _expired(session: Session, collections: dict[uuid.UUID, Collection], start: datetime,
              end: datetime, names: _Names) -> list[Withdrawn]:
     """``object.expired`` rows naming one of the collections (by id, alias or title)."""
-    keys: dict[str, Collection] = {}
-    for collection in collections.values():
-        keys.update({str(collection.id): collection, collection.title: collection})
-        if collection.alias:
-            keys[collection.alias] = collection
+    keys = {**{c.title: c for c in collections.values()}, **_keys(collections)}
     found: list[Withdrawn] = []
     for event in session.scalars(
             select(AuditEvent).where(AuditEvent.action == EXPIRED_ACTION,
