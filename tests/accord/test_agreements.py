@@ -142,6 +142,11 @@ def test_api_reads_for_parties_and_changes_for_admins(client: FlaskClient, sessi
                 ).status_code == 400
     assert call("POST", "", "boss", json={**body, "title": "B2", "partners": "CERT-EE"}
                 ).status_code == 400
+    for wrong in ({"title": "C", "alias": 5}, {"title": ["C"]}, {"title": "C", "colour": 1}):
+        assert call("POST", "/Botnets/collections", "boss", json=wrong).status_code == 400
+    assert call("POST", "/Botnets/grants", "boss",
+                json={"collection": "x", "team": "CERT-EE", "can_read": "no"}).status_code == 400
+    assert call("POST", "", "boss", json={**body, "title": 7}).status_code == 400
     made = call("POST", "/Botnets/collections", "boss", json={"title": "Botnet C2"})
     assert made.status_code == 201
     grant = call("POST", "/Botnets/grants", "boss",

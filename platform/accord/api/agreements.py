@@ -44,6 +44,22 @@ def _body(allowed: set[str]) -> dict[str, Any]:
     return data
 
 
+def _flag(data: dict[str, Any], name: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        raise BadRequest(f"{name}: must be true or false")
+    return value
+
+
+def _text(data: dict[str, Any], name: str, default: str = "") -> str:
+    value = data.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise BadRequest(f"{name}: must be text")
+    return value
+
+
 def _is_admin(caller: Principal) -> bool:
     return authz.is_admin(caller.user)
 
@@ -83,9 +99,9 @@ def create() -> ResponseReturnValue:
         raise BadRequest("partners: a list of team names")
     session = get_session()
     agreement = agreements.create_agreement(
-        session, data.get("title") or "", str(data.get("owner_team") or ""),
-        data.get("purpose") or "", [str(p) for p in partners],
-        legal_basis=data.get("legal_basis") or "", default_policy=data.get("default_policy"),
+        session, _text(data, "title"), _text(data, "owner_team"), _text(data, "purpose"),
+        [str(p) for p in partners], legal_basis=_text(data, "legal_basis"),
+        default_policy=data.get("default_policy"),
         retention_days=data.get("retention_days"), starts_at=data.get("starts_at"),
         ends_at=data.get("ends_at"))
     session.commit()
@@ -129,9 +145,9 @@ def create_collection(ref: str) -> ResponseReturnValue:
     session = get_session()
     agreement = agreements.get_agreement(session, ref)
     collection = collections.create_collection(
-        session, str(data.get("title") or ""), str(data.get("owner") or agreement.owner_team.name),
-        str(data.get("description") or ""), default_tlp=str(data.get("default_tlp") or "amber"),
-        alias=data.get("alias"), agreement=str(agreement.id))
+        session, _text(data, "title"), _text(data, "owner", agreement.owner_team.name),
+        _text(data, "description"), default_tlp=_text(data, "default_tlp", "amber"),
+        alias=_text(data, "alias") or None, agreement=str(agreement.id))
     session.commit()
     return jsonify(collection_json(collection)), 201
 
@@ -144,9 +160,9 @@ def create_grant(ref: str) -> ResponseReturnValue:
     session = get_session()
     agreement = agreements.get_agreement(session, ref)
     grant = collections.grant(
-        session, str(data.get("collection") or ""), str(data.get("team") or ""),
-        bool(data.get("can_read", True)), bool(data.get("can_write", False)),
-        str(data.get("max_tlp") or "amber"), agreement=str(agreement.id))
+        session, _text(data, "collection"), _text(data, "team"), _flag(data, "can_read", True),
+        _flag(data, "can_write", False), _text(data, "max_tlp", "amber"),
+        agreement=str(agreement.id))
     session.commit()
     return jsonify({**grant_json(grant), "agreement": agreement.title}), 201
 
