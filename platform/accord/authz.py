@@ -52,6 +52,23 @@ def grant_in_force(now: datetime | None = None) -> ColumnElement[bool]:
     return or_(agreement_id.is_(None), owner, active)
 
 
+def agreement_refusal(session: Session, collection: Collection, team_id: uuid.UUID,
+                      now: datetime | None = None) -> str | None:
+    """Why ``collection`` may not go to ``team_id`` now because of the agreement it is made
+    under, or None (no agreement, the owner, or a party while it is in force). For paths that
+    send a collection to a team without a grant lookup, such as feed pushes."""
+    if collection.agreement_id is None or team_id == collection.owner_team_id:
+        return None
+    agreement = session.get(Agreement, collection.agreement_id)
+    if agreement is None:
+        return None
+    if not agreement.active_at(now or utcnow()):
+        return f"the sharing agreement {agreement.title!r} is not in force"
+    if team_id != agreement.owner_team_id and all(t.id != team_id for t in agreement.parties):
+        return f"the team is not a party to the sharing agreement {agreement.title!r}"
+    return None
+
+
 def grant_for(session: Session, team_id: uuid.UUID,
               collection_id: uuid.UUID) -> CollectionGrant | None:
     """The grant of ``team_id`` on ``collection_id`` if it works now (:func:`grant_in_force`)."""
