@@ -77,6 +77,8 @@ def test_admin_creates_and_ends_an_agreement(app: Flask, session: Session, world
     session.expire_all()
     assert agreements.status(agreements.get_agreement(session, "Ransomware")) == "ended"
     assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "agreement.end"))
+    audit_page = web.get("/admin/audit/?action=agreement.end").get_data(as_text=True)
+    assert f'href="/agreements/{agreement.id}" title="{agreement.id}">Ransomware</a>' in audit_page
 
 
 def test_collection_admin_page_makes_collections_under_an_agreement(

@@ -13,6 +13,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.models.agreements import Agreement
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection
 from accord.models.teams import Team, TrustGroup
@@ -37,6 +38,7 @@ _LOOKUPS: dict[str, tuple[type, str, Callable[[str], str] | None]] = {
     "trust_group": (TrustGroup, "name", lambda _id: url_for("web.admin.team_list")),
     "user": (User, "username", lambda _id: url_for("web.admin.user_list")),
     "api_token": (ApiToken, "name", lambda _id: url_for("web.admin.token_list")),
+    "agreement": (Agreement, "title", lambda ref: url_for("web.agreements.detail", ref=ref)),
 }
 
 
