@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, Status
 
+from accord import authz
 from accord.models.stix import StixObject
 from accord.sharing.exercise_separation import exercise_ids
 from accord.sharing.outbound import outbound_copy
@@ -41,6 +42,20 @@ class Batch:
     first: datetime | None = None
     last: datetime | None = None
     read: int = 0
+
+
+class AgreementNotInForce(RuntimeError):
+    """The collection is made under a sharing agreement that does not cover the partner now."""
+
+    plain_message = True  # the run's error is the message itself
+
+
+def require_agreement(session: Session, feed: FeedSource) -> None:
+    """Push nothing to a partner the collection's sharing agreement does not cover now (ended,
+    not started, or not a party): the same rule as its grants (``accord.authz``)."""
+    refusal = authz.agreement_refusal(session, feed.collection, feed.partner_team_id)
+    if refusal is not None:
+        raise AgreementNotInForce(f"nothing pushed: {refusal}")
 
 
 def batches(session: Session, feed: FeedSource, batch: int) -> Iterator[Batch]:

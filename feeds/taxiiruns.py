@@ -22,6 +22,7 @@ from feeds.store import add_objects
 def run_pull(ctx: RunContext) -> None:
     """Store the remote's objects newer than the watermark."""
     feed, run, session = ctx.feed, ctx.run, ctx.session
+    push.require_agreement(session, feed)
     conn, http = remote.connection(secrets.decrypt(ctx.app, feed.secret), ctx.limits())
     collection = remote.open_collection(feed.settings["url"], feed.settings["collection"], conn)
     author = ctx.author()
@@ -66,6 +67,7 @@ def _previous_run_completed(ctx: RunContext) -> bool:
 def run_push(ctx: RunContext) -> None:
     """Send the local objects added after the push watermark, sized to the remote's limit."""
     feed, run, session = ctx.feed, ctx.run, ctx.session
+    push.require_agreement(session, feed)
     conn, http = remote.connection(secrets.decrypt(ctx.app, feed.secret), ctx.limits())
     collection = remote.open_collection(feed.settings["url"], feed.settings["collection"], conn)
     max_bytes = remote.max_content_length(collection)

@@ -13,18 +13,22 @@ from typing import Any
 from flask import Flask
 
 from accord import api, config, db, errorpages, features, health, proxies, requestguard, taxii, web
+from accord.api import agreements as agreements_api
 from accord.cli.admin import ADMIN_GROUPS
 from accord.cli.scheduling import scheduler_command
 from accord.cli.worker import worker_command
 from accord.features import Feature
+from accord.oversight.demo import seed_demo_agreement
 from accord.sharing.demo import seed_demo_indicators
+from accord.web import agreement_views
 
 log = logging.getLogger("accord")
 
 CORE = Feature(
     name="core",
     commands=(*ADMIN_GROUPS, scheduler_command, worker_command),
-    demo_seeders=(seed_demo_indicators,),
+    demo_seeders=(seed_demo_indicators, seed_demo_agreement),
+    dashboard_panels=(agreement_views.PANEL,),
 )
 
 
@@ -47,6 +51,7 @@ def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = ()) -
     app.register_blueprint(health.bp)
     app.register_blueprint(taxii.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(agreements_api.bp)
     for feature in installed:
         for blueprint in feature.blueprints:
             app.register_blueprint(blueprint)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from accord.db import utcnow
 from accord.errors import Forbidden
+from accord.models.agreements import Agreement, agreement_parties
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.teams import Team, TrustGroup, trust_group_members
 from accord.models.users import Role, Scope, User
@@ -23,14 +27,66 @@ from accord.tlp import ReadAccess
 MANAGER_ROLES = frozenset({Role.ADMIN})
 
 
+def grant_in_force(now: datetime | ColumnElement[Any] | None = None) -> ColumnElement[bool]:
+    """SQL: the ``CollectionGrant`` row works at ``now`` (default: the hub's now, issue 17).
+
+    ``now`` may be a bound parameter, for statements built once (:mod:`accord.taxii.access`).
+    A grant made under a sharing agreement (its own ``agreement_id``, or else its collection's)
+    works only while that agreement is active and only for its parties (the providing team and
+    the partners); a grant under no agreement always works, and so does the collection owner's
+    own grant. Every way to a collection (TAXII, API, web, exports) finds grants through this
+    condition, so they all stop at once when an agreement ends.
+    """
+    moment = utcnow() if now is None else now
+    owned = aliased(Collection)
+    agreement_id = func.coalesce(
+        CollectionGrant.agreement_id,
+        select(owned.agreement_id).where(owned.id == CollectionGrant.collection_id)
+        .scalar_subquery())
+    party = exists().where(agreement_parties.c.agreement_id == Agreement.id,
+                           agreement_parties.c.team_id == CollectionGrant.team_id)
+    active = exists().where(
+        Agreement.id == agreement_id, Agreement.starts_at <= moment,
+        or_(Agreement.ends_at.is_(None), Agreement.ends_at > moment),
+        or_(Agreement.owner_team_id == CollectionGrant.team_id, party))
+    owner = exists().where(owned.id == CollectionGrant.collection_id,
+                           owned.owner_team_id == CollectionGrant.team_id)
+    return or_(agreement_id.is_(None), owner, active)
+
+
+def agreement_refusal(session: Session, collection: Collection, team_id: uuid.UUID,
+                      now: datetime | None = None) -> str | None:
+    """Why ``collection`` may not go to ``team_id`` now because of the agreement it is made
+    under, or None (no agreement, the owner, or a party while it is in force). For paths that
+    send a collection to a team without a grant lookup, such as feed pushes."""
+    if collection.agreement_id is None or team_id == collection.owner_team_id:
+        return None
+    agreement = session.get(Agreement, collection.agreement_id)
+    if agreement is None:
+        return None
+    if not agreement.active_at(now or utcnow()):
+        return f"the sharing agreement {agreement.title!r} is not in force"
+    if team_id != agreement.owner_team_id and all(t.id != team_id for t in agreement.parties):
+        return f"the team is not a party to the sharing agreement {agreement.title!r}"
+    return None
+
+
 def grant_for(session: Session, team_id: uuid.UUID,
               collection_id: uuid.UUID) -> CollectionGrant | None:
-    """The grant of ``team_id`` on ``collection_id``, if any."""
+    """The grant of ``team_id`` on ``collection_id`` if it works now (:func:`grant_in_force`)."""
     return session.scalar(
         select(CollectionGrant).where(
-            CollectionGrant.team_id == team_id, CollectionGrant.collection_id == collection_id
-        )
+            CollectionGrant.team_id == team_id, CollectionGrant.collection_id == collection_id,
+            grant_in_force())
     )
+
+
+def stored_grant(session: Session, team_id: uuid.UUID,
+                 collection_id: uuid.UUID) -> CollectionGrant | None:
+    """The grant row of ``team_id`` on ``collection_id``, in force or not (for managing it)."""
+    return session.scalar(
+        select(CollectionGrant).where(
+            CollectionGrant.team_id == team_id, CollectionGrant.collection_id == collection_id))
 
 
 def can_read(grant: CollectionGrant | None) -> bool:
@@ -66,7 +122,7 @@ def visible_collections(session: Session, team_id: uuid.UUID, api_root: str | No
     query = (
         select(Collection, CollectionGrant)
         .join(CollectionGrant, CollectionGrant.collection_id == Collection.id)
-        .where(CollectionGrant.team_id == team_id)
+        .where(CollectionGrant.team_id == team_id, grant_in_force())
         .where((CollectionGrant.can_read.is_(True)) | (CollectionGrant.can_write.is_(True)))
         .order_by(Collection.title, Collection.id)
     )

@@ -250,7 +250,7 @@ def test_collection_commands(accord: Invoke, session: Session) -> None:
     granted = as_json(accord("collection", "grant", "iocs", "CERT-FR", "--max-tlp", "amber",
                              "--json"))
     assert granted == {"collection_id": created["id"], "team": "CERT-FR", "can_read": True,
-                       "can_write": False, "max_tlp": "amber"}
+                       "can_write": False, "max_tlp": "amber", "agreement_id": None}
     changed = as_json(accord("collection", "grant", created["id"], "CERT-FR", "--write",
                              "--max-tlp", "clear", "--json"))
     assert (changed["can_write"], changed["max_tlp"]) == (True, "clear")

@@ -41,6 +41,9 @@ class LazyCommand:
 
 
 COMMANDS: dict[str, LazyCommand] = {
+    "agreements": LazyCommand("accord.cli.agreements:agreements_group",
+                              "Sharing agreements: purpose, partners, default IEP policy, "
+                              "retention; oversight reports."),
     "collection": LazyCommand("accord.cli.access:collection_group",
                               "TAXII collections and grants."),
     "db": LazyCommand("accord.cli.dbcmd:db_group", "Database schema management."),

@@ -81,6 +81,7 @@ def collection_json(collection: Collection) -> dict[str, object]:
             "kind": collection.kind.value, "owner": collection.owner_team.name,
             "default_tlp": collection.default_tlp.value, "allows_red": collection.allows_red,
             "api_root": collection.api_root,
+            "agreement_id": str(collection.agreement_id) if collection.agreement_id else None,
             "url": f"{current_app.config['PUBLIC_URL'] or ''}"
                    f"/taxii2/{collection.api_root}/collections/{collection.id}/"}
 
@@ -88,7 +89,8 @@ def collection_json(collection: Collection) -> dict[str, object]:
 def grant_json(grant: CollectionGrant) -> dict[str, object]:
     return {"collection_id": str(grant.collection_id), "team": grant.team.name,
             "can_read": grant.can_read, "can_write": grant.can_write,
-            "max_tlp": grant.max_tlp.value}
+            "max_tlp": grant.max_tlp.value,
+            "agreement_id": str(grant.agreement_id) if grant.agreement_id else None}
 
 
 @click.group("collection")
@@ -107,15 +109,20 @@ def collection_group() -> None:
               help="TLP of objects that carry no TLP marking (default: ACCORD_TAXII_DEFAULT_TLP, "
                    "amber unless set).")
 @click.option("--allow-red", is_flag=True, help="Accept TLP:RED objects.")
+@click.option("--agreement", default=None,
+              help="Make it under this sharing agreement (id or title): its default policy and "
+                   "retention apply, and partners' grants end with it.")
 @json_option
 @app_command
 def collection_create(title: str, owner: str, description: str, alias: str | None, kind: str,
-                      default_tlp: str | None, allow_red: bool, as_json: bool) -> None:
+                      default_tlp: str | None, allow_red: bool, agreement: str | None,
+                      as_json: bool) -> None:
     """Create a collection (its owner team gets read/write)."""
     level = default_tlp or current_app.config["TAXII_DEFAULT_TLP"]
     with unit_of_work() as session:
         data = collection_json(collections.create_collection(
-            session, title, owner, description, kind, level, allow_red, alias))
+            session, title, owner, description, kind, level, allow_red, alias,
+            agreement=agreement))
     emit(as_json, data, f"Created collection {title} ({data['id']})")
 
 
@@ -140,14 +147,17 @@ def collection_list(as_json: bool) -> None:
 @click.option("--read/--no-read", "can_read", default=True, show_default=True)
 @click.option("--write/--no-write", "can_write", default=False, show_default=True)
 @click.option("--max-tlp", type=TLP_CHOICES, default="amber", show_default=True)
+@click.option("--agreement", default=None,
+              help="Grant under this sharing agreement (id or title; default: the collection's "
+                   "agreement, if any): the grant works only while it is in force.")
 @json_option
 @app_command
 def collection_grant(collection: str, team: str, can_read: bool, can_write: bool, max_tlp: str,
-                     as_json: bool) -> None:
+                     agreement: str | None, as_json: bool) -> None:
     """Let TEAM read and/or write COLLECTION up to a TLP level."""
     with unit_of_work() as session:
         data = grant_json(collections.grant(session, collection, team, can_read, can_write,
-                                            max_tlp))
+                                            max_tlp, agreement=agreement))
     emit(as_json, data, f"Granted {team} on {collection}: read={can_read} write={can_write} "
                         f"max TLP {max_tlp.upper()}")
 

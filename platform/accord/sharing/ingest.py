@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from accord import authz
 from accord.db import utcnow
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.stix import StixObject
@@ -140,7 +141,8 @@ def _writer(session: Session, team_id: uuid.UUID) -> _Writer:
     identity = session.scalar(select(Team.identity_id).where(Team.id == team_id)) or ""
     grants = {collection_id: max_tlp for collection_id, max_tlp in session.execute(
         select(CollectionGrant.collection_id, CollectionGrant.max_tlp).where(
-            CollectionGrant.team_id == team_id, CollectionGrant.can_read.is_(True)))}
+            CollectionGrant.team_id == team_id, CollectionGrant.can_read.is_(True),
+            authz.grant_in_force()))}
     return _Writer(team_id, identity, grants)
 
 

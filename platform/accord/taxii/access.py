@@ -23,6 +23,7 @@ from accord.auth import (
     authenticate_joined,
     require_scope,
 )
+from accord.db import utcnow
 from accord.errors import Forbidden, NotFound
 from accord.models.collections import Collection, CollectionGrant
 from accord.models.users import Scope, User
@@ -104,7 +105,8 @@ def _with_collection(query: AnySelect, key: ColumnElement[bool]) -> AnySelect:
     return (query.add_columns(Collection, CollectionGrant)
             .outerjoin(Collection, and_(key, Collection.api_root == bindparam("api_root")))
             .outerjoin(CollectionGrant, and_(CollectionGrant.collection_id == Collection.id,
-                                             CollectionGrant.team_id == User.team_id)))
+                                             CollectionGrant.team_id == User.team_id,
+                                             authz.grant_in_force(bindparam("grant_now")))))
 
 
 def _by_id(query: AnySelect) -> AnySelect:
@@ -131,7 +133,7 @@ def collection_access(session: Session, api_root: str, collection_id: str) -> Co
     """
     extend, key = _collection_key(collection_id)
     principal, (collection, grant) = authenticate_joined(
-        session, extend, {"collection": key, "api_root": api_root})
+        session, extend, {"collection": key, "api_root": api_root, "grant_now": utcnow()})
     check_api_root(api_root)
     if collection is None or grant is None or not (grant.can_read or grant.can_write):
         raise not_found("collection", collection_id)

@@ -15,6 +15,7 @@ from flask import Blueprint
 
 from accord.web import (
     admin_views,
+    agreement_views,
     auth_views,
     collection_views,
     formatting,
@@ -27,7 +28,8 @@ from accord.web import (
 )
 
 CORE_PAGES: tuple[Blueprint, ...] = (auth_views.bp, home_views.bp, collection_views.bp,
-                                     share_views.bp, token_views.bp, admin_views.bp)
+                                     share_views.bp, token_views.bp, admin_views.bp,
+                                     agreement_views.bp)
 
 
 def create_blueprint(feature_pages: Sequence[Blueprint] = ()) -> Blueprint:

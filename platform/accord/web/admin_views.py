@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from accord.db import get_session
 from accord.errors import AccordError
 from accord.models.users import Role
-from accord.services import collections, teams, tokens, users
+from accord.services import agreements, collections, teams, tokens, users
 from accord.tlp import Tlp
 from accord.web import audit_views, forms
 from accord.web.sessions import role_required
@@ -120,7 +120,8 @@ def collection_list() -> str:
     db = get_session()
     return render_template("admin/collections.html",
                            collections=collections.list_collections(db),
-                           teams=teams.list_teams(db), levels=list(Tlp))
+                           teams=teams.list_teams(db), levels=list(Tlp),
+                           agreements=agreements.list_agreements(db))
 
 
 @bp.post("/collections")
@@ -131,7 +132,8 @@ def collection_create() -> WerkzeugResponse:
     return _apply(lambda: collections.create_collection(
         get_session(), title, forms.text("owner"), forms.text("description"),
         forms.text("kind") or "sharing", default_tlp,
-        forms.checked("allows_red"), forms.text("alias") or None),
+        forms.checked("allows_red"), forms.text("alias") or None,
+        agreement=forms.text("agreement") or None),
         f"Collection {title} created.", "web.admin.collection_list")
 
 
@@ -141,7 +143,8 @@ def grant_set(collection_id: str) -> WerkzeugResponse:
     team = forms.text("team")
     return _apply(lambda: collections.grant(get_session(), collection_id, team,
                                             forms.checked("can_read"), forms.checked("can_write"),
-                                            forms.text("max_tlp") or "amber"),
+                                            forms.text("max_tlp") or "amber",
+                                            agreement=forms.text("agreement") or None),
                   f"Grant for {team} saved.", "web.admin.collection_list")
 
 

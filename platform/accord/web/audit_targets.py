@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from accord import features
 from accord.features import AuditTarget, AuditTargets, named_by_column
+from accord.models.agreements import Agreement
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection
 from accord.models.teams import Team, TrustGroup
@@ -34,6 +35,8 @@ CORE_TARGETS = (
                                          lambda _id: url_for("web.admin.user_list"))),
     AuditTargets("api_token", named_by_column(ApiToken.id, ApiToken.name,
                                               lambda _id: url_for("web.admin.token_list"))),
+    AuditTargets("agreement", named_by_column(
+        Agreement.id, Agreement.title, lambda ref: url_for("web.agreements.detail", ref=ref))),
 )
 
 
