@@ -109,7 +109,11 @@ def test_retention_of_an_agreement_expires_versions_for_recipients(
     scene = build(app, session, with_plain=False)
     agreement = Agreement(title="Fight crime", purpose="information sharing to fight crime",
                           owner_team_id=scene.source.id, retention_days=30,
-                          starts_at=clock.now() - timedelta(days=1))
+                          starts_at=clock.now() - timedelta(days=1),
+                          # Every reader's team is a party: grants under it work for them.
+                          parties=list({reader.team.id: reader.team
+                                        for reader in scene.readers.values()
+                                        if reader.team.id != scene.source.id}.values()))
     session.add(agreement)
     session.flush()
     scene.collection.agreement_id = agreement.id
