@@ -15,7 +15,7 @@ from accord.sharing.exercise_separation import exercise_ids
 from feeds import pull, push, remote, secrets
 from feeds.context import RunContext, add_reasons
 from feeds.models import FeedRun, RunOutcome
-from feeds.policy import pull_admit, pull_verdict
+from feeds.policy import pull_admit, pull_verdicts
 from feeds.store import add_objects
 
 
@@ -33,8 +33,8 @@ def run_pull(ctx: RunContext) -> None:
         keep, reasons = [], []
         exercise = exercise_ids(session, [str(obj.get("id")) for obj in page.objects
                                           if isinstance(obj, dict)])
-        for obj in page.objects:
-            reason = pull_verdict(feed, obj, page.objects, exercise)
+        for obj, reason in zip(page.objects, pull_verdicts(feed, page.objects, exercise),
+                               strict=True):
             if reason is None:
                 keep.append(obj)
             else:
