@@ -68,11 +68,13 @@ def is_live(session: Session, holder: str | None, until: datetime | None,
         return True  # an old-style holder: trust the expiry
     if host == socket.gethostname() and not _process_alive(pid):
         return False
-    if scheduled:
-        lease = session.get(SchedulerLease, SCHEDULER_LEASE, populate_existing=True)
-        if lease is None or lease.holder != f"{host}:{pid}" or lease.expires_at < (now or utcnow()):
-            return False
-    return True
+    return not scheduled or _leads(session, f"{host}:{pid}", now)
+
+
+def _leads(session: Session, process: str, now: datetime | None = None) -> bool:
+    """Whether ``process`` holds the scheduler lease."""
+    lease = session.get(SchedulerLease, SCHEDULER_LEASE, populate_existing=True)
+    return lease is not None and lease.holder == process and lease.expires_at >= (now or utcnow())
 
 
 def claim(session: Session, feed_id: uuid.UUID, holder: str, seconds: float) -> bool:
@@ -100,12 +102,22 @@ def claim(session: Session, feed_id: uuid.UUID, holder: str, seconds: float) -> 
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def still_holds(session: Session, feed: FeedSource, holder: str) -> bool:
-    """Whether this run may go on (a scheduler run stops once its process lost the lease)."""
-    current = session.execute(select(FeedSource.lock_holder, FeedSource.lock_until)
-                              .where(FeedSource.id == feed.id)).one_or_none()
-    # The expiry as stored: the heartbeat renews it from its own session.
-    return current is not None and current[0] == holder and is_live(session, holder, current[1])
+def still_holds(session: Session, feed: FeedSource, holder: str, grace: float) -> bool:
+    """Whether this run may go on; if so its lock is renewed in the run's own transaction.
+
+    A scheduler run stops once its process lost the lease. Otherwise the run goes on while the
+    lock is still in its name, even if a renewal came late (the database was busy): only a
+    takeover, which renames the holder, stops it. The renewal is conditional on the holder, so
+    it cannot race with a takeover; it commits with the run's page.
+    """
+    scheduled, host, pid = _process(holder)
+    if scheduled and pid is not None and not _leads(session, f"{host}:{pid}"):
+        return False
+    result = session.execute(
+        update(FeedSource).where(FeedSource.id == feed.id, FeedSource.lock_holder == holder)
+        .values(lock_until=utcnow() + timedelta(seconds=grace))
+        .execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def renew(session: Session, feed_id: uuid.UUID, holder: str, grace: float) -> bool:
