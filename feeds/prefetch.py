@@ -24,22 +24,22 @@ JOIN_SECONDS = 5.0
 
 
 def read_ahead(pages: Iterator[T], http: GuardedSession, depth: int = 1) -> Iterator[T]:
-    """Yield the items of ``pages``, reading up to ``depth`` of them ahead in another thread.
+    """Yield the items of ``pages``, reading up to ``depth`` of them ahead in another thread
+    (with ``depth`` 1: the next page is read while the run stores the one it took).
 
     ``http`` is the session the reader uses; it is cancelled when the consumer stops early.
     """
-    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
+    handoff: queue.Queue[object] = queue.Queue()
+    taken = threading.Semaphore(depth - 1)  # released each time the run takes a page
     stop = threading.Event()
     cancelled = http.cancelled
     http.cancelled = lambda: stop.is_set() or cancelled()
 
     def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
+        handoff.put(item)
+        while not stop.is_set():  # read on only once the run took a page
+            if taken.acquire(timeout=0.1):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def read() -> None:
@@ -57,6 +57,7 @@ def read_ahead(pages: Iterator[T], http: GuardedSession, depth: int = 1) -> Iter
     try:
         while True:
             item = handoff.get()
+            taken.release()
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
