@@ -41,6 +41,10 @@ def _import_in_child(module: str) -> str | None:
 
 
 def main(modules: list[str]) -> int:
+    # Run as a script, this file's folder (tests/) comes first on sys.path, where tests/feeds,
+    # tests/exercises ... would shadow the packages of the same name.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
     for name in THIRD_PARTY:
         importlib.import_module(name)
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in OURS)
