@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar, cast
 
 from feeds.transport import GuardedSession
@@ -23,7 +23,8 @@ _DONE = object()
 JOIN_SECONDS = 5.0
 
 
-def read_ahead(pages: Iterator[T], http: GuardedSession, depth: int = 1) -> Iterator[T]:
+def read_ahead(pages: Iterator[T], http: GuardedSession, depth: int = 1
+               ) -> Generator[T, None, None]:
     """Yield the items of ``pages``, reading up to ``depth`` of them ahead in another thread
     (with ``depth`` 1: the next page is read while the run stores the one it took).
 
