@@ -1,9 +1,12 @@
 """Benchmark: objects/s for a taxii21-pull of N objects (default 100,000) into a fresh hub.
 
 The remote is a second Accord hub (its TAXII server on 127.0.0.1) when ``accord.taxii`` exists,
-otherwise the scripted TAXII 2.1 remote of the feed tests (``--remote fake`` forces it). In the
-same run it times a peer on the same remote collection: taxii2-client's ``as_pages`` reading
-every page without storing anything, i.e. the ceiling set by the remote and HTTP.
+otherwise the scripted TAXII 2.1 remote of the feed tests (``--remote fake`` forces it). The
+remote hub serves from a process of its own, as a partner's hub does (``--remote-in-process``
+serves it from a thread of this process instead, sharing its interpreter lock with the pull:
+the setup of the figures before 2026-12-03 afternoon). In the same run it times a peer on the
+same remote collection: taxii2-client's ``as_pages`` reading every page without storing
+anything, i.e. the ceiling set by the remote and HTTP.
 
     .venv/bin/python bench/feeds_pull.py [-n 100000] [--runs 3] [--database-url URL]
 
@@ -13,7 +16,10 @@ Prints the median objects/s of ``--runs`` pulls, each into a new empty collectio
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib.util
+import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -76,7 +82,8 @@ def setup_team(app: Flask, name: str) -> tuple[Team, LocalCollection]:
 class AccordRemote:
     """A second hub serving N objects over its own TAXII 2.1 server."""
 
-    def __init__(self, objects: list[dict[str, Any]], workdir: Path) -> None:
+    def __init__(self, objects: list[dict[str, Any]], workdir: Path,
+                 in_process: bool = False) -> None:
         self.app = hub(f"sqlite:///{workdir / 'remote.sqlite3'}", workdir / "remote")
         team, collection = setup_team(self.app, "Remote CERT")
         with database(self.app).sessionmaker() as session:
@@ -93,7 +100,14 @@ class AccordRemote:
         self.collection_id = str(collection.id)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/taxii2/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        if in_process:
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        else:  # a partner's hub: its own process (forked, so it keeps the loaded database)
+            database(self.app).engine.dispose()
+            server = multiprocessing.get_context("fork").Process(
+                target=self.server.serve_forever, daemon=True)
+            server.start()
+            atexit.register(server.terminate)
         self.auth = {"auth": "bearer", "secret": self.token}
 
     def collection(self) -> Collection:
@@ -104,7 +118,8 @@ class AccordRemote:
 class FakeRemoteSource:
     """The feed tests' scripted TAXII remote with N objects."""
 
-    def __init__(self, objects: list[dict[str, Any]], _workdir: Path) -> None:
+    def __init__(self, objects: list[dict[str, Any]], _workdir: Path,
+                 _in_process: bool = True) -> None:
         self.remote = FakeRemote().start()
         self.remote.page_size = PAGE
         self.remote.add(objects)
@@ -154,15 +169,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--remote", choices=["auto", "accord", "fake"], default="auto")
     parser.add_argument("--database-url", help="target hub database (default: a new SQLite)")
+    parser.add_argument("--remote-in-process", action="store_true",
+                        help="serve the remote hub from a thread of this process")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="accord-bench-feeds-"))
     use_accord = args.remote == "accord" or (
         args.remote == "auto" and importlib.util.find_spec("accord.taxii") is not None)
     objects = make_objects(args.n)
     t0 = time.perf_counter()
-    source = (AccordRemote if use_accord else FakeRemoteSource)(objects, workdir)
+    source = (AccordRemote if use_accord else FakeRemoteSource)(objects, workdir,
+                                                               args.remote_in_process)
+    where = "a thread of this process" if args.remote_in_process or not use_accord \
+        else "a process of its own"
     print(f"remote: {'second Accord hub' if use_accord else 'scripted TAXII remote'} "
-          f"with {args.n} objects (loaded in {time.perf_counter() - t0:.1f} s), page {PAGE}")
+          f"with {args.n} objects (loaded in {time.perf_counter() - t0:.1f} s), page {PAGE}, "
+          f"served from {where}; load average {os.getloadavg()[0]:.1f}")
     target = hub(args.database_url or f"sqlite:///{workdir / 'target.sqlite3'}",
                  workdir / "target")
     print(f"target database: {target.config['DATABASE_URL'].split('@')[-1]}")
@@ -175,7 +196,9 @@ def main() -> None:
         print(f"run {run + 1}: taxii2-client as_pages read {peer[-1]:,.0f} obj/s; "
               f"accord taxii21-pull (validate + store) {pulls[-1]:,.0f} obj/s ({seconds:.1f} s)")
     print(f"median: accord pull {statistics.median(pulls):,.0f} objects/s; "
-          f"peer read-only {statistics.median(peer):,.0f} objects/s")
+          f"peer read-only {statistics.median(peer):,.0f} objects/s; ratio "
+          f"{statistics.median(pulls) / statistics.median(peer):.2f}; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

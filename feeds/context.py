@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -12,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from accord.db import utcnow
 from accord.models.teams import Team
 from accord.models.users import Role, User
 from accord.scheduler.jobs import stop_event
@@ -92,10 +90,9 @@ class RunContext:
         if stop_event(self.app).is_set():
             raise RunInterrupted("the scheduler stopped during the run (SIGTERM); the next run "
                                  "resumes from the last stored page")
-        if not runlock.still_holds(self.session, self.feed, self.holder):
+        if not runlock.still_holds(self.session, self.feed, self.holder, self.lock_seconds):
             raise RunInterrupted("this process no longer holds the feed's run lock (it lost the "
                                  "scheduler lease); the new leader runs the feed")
-        self.feed.lock_until = utcnow() + timedelta(seconds=self.lock_seconds)
         if self.on_page is not None:
             self.on_page(self.run)
 

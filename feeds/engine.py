@@ -3,8 +3,10 @@
 Every page is stored together with its watermark and the run's counters in one transaction
 (rule 1), so a run killed at any point resumes from the last stored page on the next run. A
 feed is claimed through its run lock (:mod:`feeds.runlock`), so runs never overlap, not even
-across processes, and a lock left by a dead process is taken over at once. A run stopped by
-SIGTERM or a lost scheduler lease ends ``interrupted``; skipped scheduled runs are recorded.
+across processes; a heartbeat renews the lock while the run goes on, and a lock left by a dead
+process is taken over at once (on this host) or once its short grace has passed (elsewhere).
+A run stopped by SIGTERM or a lost scheduler lease ends ``interrupted``; skipped scheduled runs
+are recorded.
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ def backoff_delay(app: Flask, failures: int) -> timedelta:
     base = float(settings(app, "BACKOFF_SECONDS", 60))
     cap = float(settings(app, "BACKOFF_MAX_SECONDS", 3600))
     return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
+
+
+def lock_grace(app: Flask) -> float:
+    """Seconds a run lock stays live without a heartbeat (``FEEDS_RUN_LOCK_SECONDS``)."""
+    return float(settings(app, "RUN_LOCK_SECONDS", 30))
+
+
+def heartbeat_interval(app: Flask, grace: float) -> float:
+    """Seconds between renewals of a run lock: ``FEEDS_RUN_LOCK_HEARTBEAT_SECONDS``, at most a
+    third of the grace, so two missed beats still leave the lock live."""
+    return min(float(settings(app, "RUN_LOCK_HEARTBEAT_SECONDS", 5)), grace / 3)
 
 
 def feeds_user(session: Session, feed: FeedSource) -> User:
@@ -149,7 +162,7 @@ def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual",
     Returns the finished FeedRun (None when a scheduled run was skipped; the skip is recorded
     as a ``skipped`` run); raises Conflict if another run of the feed is in progress.
     """
-    lock = float(settings(app, "RUN_LOCK_SECONDS", 300))
+    lock = lock_grace(app)
     session = database(app).sessionmaker()
     try:
         feed = session.get(FeedSource, feed_id)
@@ -184,7 +197,8 @@ def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual",
         error: str | None = None
         interrupted = False
         try:
-            RUNNERS[feed.kind](RunContext(app, session, feed, run, holder, lock, on_page))
+            with runlock.Heartbeat(app, feed.id, holder, lock, heartbeat_interval(app, lock)):
+                RUNNERS[feed.kind](RunContext(app, session, feed, run, holder, lock, on_page))
         except Exception as exc:  # any failure is recorded on the run, never lost
             session.rollback()
             interrupted = isinstance(exc, (RunInterrupted, Cancelled))

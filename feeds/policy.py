@@ -10,7 +10,7 @@ move, or the reason it may not; the engine counts and records those reasons in t
 from __future__ import annotations
 
 from collections.abc import Collection as Ids
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from accord.errors import BadRequest, Conflict
@@ -70,14 +70,18 @@ def pull_admit(feed: FeedSource) -> Any:
     return admit
 
 
-def pull_verdict(feed: FeedSource, obj: Mapping[str, Any], page: list[Any],
-                 exercise: Ids[str]) -> str | None:
-    """Why a pulled object must not be imported, or None: exercise data (by marking, label or
-    id), RED, another team's AMBER+STRICT, anything above the feed's ``max_tlp``."""
-    if is_exercise_data(obj, exercise):
-        return DROP_EXERCISE
-    level = effective_tlp(obj, feed.collection.default_tlp, declared_levels(page))
-    return _reason(level, feed.max_tlp, own=False)
+def pull_verdicts(feed: FeedSource, page: Sequence[Mapping[str, Any]], exercise: Ids[str]
+                  ) -> list[str | None]:
+    """Why each pulled object of ``page`` must not be imported, or None: exercise data (by
+    marking, label or id), RED, another team's AMBER+STRICT, anything above ``max_tlp``.
+
+    The TLP levels the page's own marking-definitions declare are found once per page.
+    """
+    declared = declared_levels(page)
+    default = feed.collection.default_tlp
+    return [DROP_EXERCISE if is_exercise_data(obj, exercise)
+            else _reason(effective_tlp(obj, default, declared), feed.max_tlp, own=False)
+            for obj in page]
 
 
 def push_verdict(feed: FeedSource, row: StixObject, obj: Mapping[str, Any],

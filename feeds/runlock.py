@@ -1,28 +1,35 @@
-"""A feed's run lock: one run at a time, and a lock left by a dead process released at once.
+"""A feed's run lock: one run at a time, and a lock left by a dead process released soon.
 
 The holder names its process (``<host>:<pid>#<run>``, and ``@`` before it for a run in the process
 leading the scheduler). A lock is live while it has not expired *and* its process can still be
 doing the run: on this host the process must exist; a scheduler run must belong to the process
 that still holds the scheduler lease (after a failover the old leader's lock is dead at once).
-The expiry, renewed with every page, covers the rest (another host's crashed manual run).
+The rest (another host's crashed manual run) is covered by a heartbeat: the running process
+renews the lock every few seconds (:class:`Heartbeat`) to a short grace ahead, so a lock its
+holder stopped renewing is stale once the grace has passed, and the next run takes it over
+(marking the dead run ``interrupted``) instead of waiting for a long expiry.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta
 
+from flask import Flask
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from accord.db import utcnow
+from accord.db import database, utcnow
 from accord.models.scheduling import SchedulerLease
 from accord.scheduler.lease import default_holder
 from feeds.models import FeedSource
 
 SCHEDULER_LEASE = "scheduler"
+log = logging.getLogger("accord.feeds")
 
 
 def new_holder(session: Session) -> str:
@@ -61,11 +68,13 @@ def is_live(session: Session, holder: str | None, until: datetime | None,
         return True  # an old-style holder: trust the expiry
     if host == socket.gethostname() and not _process_alive(pid):
         return False
-    if scheduled:
-        lease = session.get(SchedulerLease, SCHEDULER_LEASE, populate_existing=True)
-        if lease is None or lease.holder != f"{host}:{pid}" or lease.expires_at < (now or utcnow()):
-            return False
-    return True
+    return not scheduled or _leads(session, f"{host}:{pid}", now)
+
+
+def _leads(session: Session, process: str, now: datetime | None = None) -> bool:
+    """Whether ``process`` holds the scheduler lease."""
+    lease = session.get(SchedulerLease, SCHEDULER_LEASE, populate_existing=True)
+    return lease is not None and lease.holder == process and lease.expires_at >= (now or utcnow())
 
 
 def claim(session: Session, feed_id: uuid.UUID, holder: str, seconds: float) -> bool:
@@ -93,7 +102,77 @@ def claim(session: Session, feed_id: uuid.UUID, holder: str, seconds: float) -> 
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def still_holds(session: Session, feed: FeedSource, holder: str) -> bool:
-    """Whether this run may go on (a scheduler run stops once its process lost the lease)."""
-    current = session.scalar(select(FeedSource.lock_holder).where(FeedSource.id == feed.id))
-    return current == holder and is_live(session, holder, feed.lock_until)
+def still_holds(session: Session, feed: FeedSource, holder: str, grace: float) -> bool:
+    """Whether this run may go on; if so its lock is renewed in the run's own transaction.
+
+    A scheduler run stops once its process lost the lease. Otherwise the run goes on while the
+    lock is still in its name, even if a renewal came late (the database was busy): only a
+    takeover, which renames the holder, stops it. The renewal is conditional on the holder, so
+    it cannot race with a takeover; it commits with the run's page.
+    """
+    scheduled, host, pid = _process(holder)
+    if scheduled and pid is not None and not _leads(session, f"{host}:{pid}"):
+        return False
+    result = session.execute(
+        update(FeedSource).where(FeedSource.id == feed.id, FeedSource.lock_holder == holder)
+        .values(lock_until=utcnow() + timedelta(seconds=grace))
+        .execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def renew(session: Session, feed_id: uuid.UUID, holder: str, grace: float) -> bool:
+    """Push the lock's expiry to ``grace`` seconds from now if ``holder`` still has it; commits.
+
+    False when another run took the lock over (this one must stop at its next checkpoint).
+    """
+    result = session.execute(
+        update(FeedSource).where(FeedSource.id == feed_id, FeedSource.lock_holder == holder)
+        .values(lock_until=utcnow() + timedelta(seconds=grace))
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+class Heartbeat:
+    """Renews a run's lock every ``interval`` seconds from a thread of its own, while it runs.
+
+    The run itself may sit for minutes in one request (up to the feed's deadline) or one big
+    page; the heartbeat keeps its lock live meanwhile, and stops renewing the moment the
+    process dies, so the lock is free ``grace`` seconds later. A failed renewal (the database
+    busy or away) is retried at the next beat; a lock found taken over ends the heartbeat.
+    """
+
+    def __init__(self, app: Flask, feed_id: uuid.UUID, holder: str, grace: float,
+                 interval: float) -> None:
+        self.app, self.feed_id, self.holder = app, feed_id, holder
+        self.grace, self.interval = grace, interval
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> bool:
+        """Renew once now; False once the lock belongs to another run."""
+        try:
+            with database(self.app).sessionmaker() as session:
+                held = renew(session, self.feed_id, self.holder, self.grace)
+        except Exception as exc:  # the database may be locked or restarting: retry next beat
+            log.warning("feed %s: could not renew the run lock: %s", self.feed_id, exc)
+            return True
+        self.lost = self.lost or not held
+        return held
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if not self.beat():
+                return
+
+    def __enter__(self) -> Heartbeat:
+        self._thread = threading.Thread(target=self._run, name="accord-feed-heartbeat",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()

@@ -15,7 +15,8 @@ from accord.sharing.exercise_separation import exercise_ids
 from feeds import pull, push, remote, secrets
 from feeds.context import RunContext, add_reasons
 from feeds.models import FeedRun, RunOutcome
-from feeds.policy import pull_admit, pull_verdict
+from feeds.policy import pull_admit, pull_verdicts
+from feeds.prefetch import read_ahead
 from feeds.store import add_objects
 
 
@@ -27,15 +28,16 @@ def run_pull(ctx: RunContext) -> None:
     collection = remote.open_collection(feed.settings["url"], feed.settings["collection"], conn)
     author = ctx.author()
     run.bytes = http.bytes
-    for page in pull.pages(collection, http, feed.watermark,
-                           match_types=feed.settings.get("match_types") or None,
-                           limit=int(feed.settings.get("page_size") or 1000), clock=utcnow,
-                           complete=_previous_run_completed(ctx)):
+    pages = pull.pages(collection, http, feed.watermark,
+                       match_types=feed.settings.get("match_types") or None,
+                       limit=int(feed.settings.get("page_size") or 1000), clock=utcnow,
+                       complete=_previous_run_completed(ctx))
+    for page in read_ahead(pages, http):  # the next page is read while this one is stored
         keep, reasons = [], []
         exercise = exercise_ids(session, [str(obj.get("id")) for obj in page.objects
                                           if isinstance(obj, dict)])
-        for obj in page.objects:
-            reason = pull_verdict(feed, obj, page.objects, exercise)
+        for obj, reason in zip(page.objects, pull_verdicts(feed, page.objects, exercise),
+                               strict=True):
             if reason is None:
                 keep.append(obj)
             else:
@@ -48,7 +50,7 @@ def run_pull(ctx: RunContext) -> None:
         run.already_known += result.known
         run.stored += result.stored
         run.rejected += len(result.rejected) + len(page.invalid)
-        run.bytes = http.bytes
+        run.bytes += page.bytes  # the pages stored so far, not the one read ahead
         add_reasons(run, page.notes + page.invalid + reasons + result.rejected)
         feed.watermark = page.watermark
         ctx.checkpoint()

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -300,7 +301,8 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
             if isinstance(stix_id, str) else ""  # a lone surrogate cannot be sent as UTF-8
         version = object_version(obj) if isinstance(obj, Mapping) else None
         entry = held.get(stix_id) if isinstance(stix_id, str) else None
-        if entry is not None and _verbatim(entry, collection, obj, version):
+        text = _text(obj) if entry is not None else None  # reused for the row below
+        if entry is not None and _verbatim(entry, collection, text, version):
             result.known += 1  # the very text already stored here: skip re-validating it
             result.successes.append(_detail(shown_id, version))
             continue
@@ -325,7 +327,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
             continue
         origin = plan.origin or origin
         row = _row(collection, obj, author, version or clock, clock, level, origin,
-                   plan.contested)
+                   plan.contested, text)
         row["iep_policy"] = policy.to_json() if policy is not None else None
         row["expires_at"] = policies.expires_at(policy, clock)
         clock += TICK
@@ -346,13 +348,18 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     return result
 
 
-def _verbatim(entry: _Held, collection: Collection, obj: Any, version: datetime | None) -> bool:
-    """``obj`` is, word for word, a version the writer may read in this collection."""
-    if version is None:
-        return False
+def _text(obj: Any) -> str | None:
+    """The stored form of ``obj`` (compact JSON, as written), or None if it has none."""
     try:
-        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     except (RecursionError, TypeError, ValueError):
+        return None
+
+
+def _verbatim(entry: _Held, collection: Collection, text: str | None,
+              version: datetime | None) -> bool:
+    """``text`` is, word for word, a version the writer may read in this collection."""
+    if version is None or text is None:
         return False
     return any(held.collection_id == collection.id and held.version == version
                and held.document == text for held in entry.readable)
@@ -364,14 +371,16 @@ def _newest_here(entry: _Held | None, collection: Collection) -> datetime | None
 
 
 def _row(collection: Collection, obj: Mapping[str, Any], author: Author, version: datetime,
-         date_added: datetime, tlp: Tlp, origin: str, contested: bool) -> dict[str, Any]:
+         date_added: datetime, tlp: Tlp, origin: str, contested: bool,
+         text: str | None = None) -> dict[str, Any]:
     return {
         "collection_id": collection.id, "stix_id": obj["id"], "stix_type": obj["type"],
         "spec_version": str(obj.get("spec_version", "2.1")), "version": version,
         "date_added": date_added, "is_latest": False, "revoked": obj.get("revoked") is True,
         "tlp": tlp, "source_team_id": author.team_id, "source_user_id": author.user_id,
         "source_token_id": author.token_id, "origin": origin, "contested": contested,
-        "document": json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
+        "document": text if text is not None else
+        json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
     }
 
 
@@ -397,9 +406,15 @@ def _store(session: Session, collection: Collection, rows: list[dict[str, Any]],
     collection.last_date_added = rows[-1]["date_added"]
 
 
+@lru_cache(maxsize=4096)
+def _formatted(version: datetime) -> str:
+    """A version as a status resource states it (objects of a batch often share one)."""
+    return format_timestamp(version)
+
+
 def _detail(stix_id: str, version: datetime | None, message: str | None = None
             ) -> dict[str, str]:
-    detail = {"id": stix_id, "version": format_timestamp(version) if version else ""}
+    detail = {"id": stix_id, "version": _formatted(version) if version else ""}
     if message is not None:
         detail["message"] = message
     return detail
