@@ -1,54 +1,86 @@
-"""The copy of a stored object that leaves the hub: its effective TLP and origin made explicit.
+"""The copy of a stored object that leaves the hub: its effective TLP, origin and policy stated.
 
 Every outbound path (feed pushes, TAXII answers to service accounts such as a remote hub's pull,
 bundle exports) sends this copy, so the next hop can neither file the object under a lower TLP
 (rule 3: TLP never decreases across a hop) nor lose who created it (rule 4: only the origin adds
-versions). Two fields may be added, never changed: the object's effective TLP as an OASIS TLP
-2.0 ``object_marking_refs`` entry when its object-level markings do not already state it (an
+versions). Fields may be added, never otherwise changed: the object's effective TLP as an OASIS
+TLP 2.0 ``object_marking_refs`` entry when its object-level markings do not already state it (an
 unmarked object takes its collection's default; a granular or partner-defined level is lifted
 to the object), and ``created_by_ref`` (STIX 2.1 section 3.2, common to SDOs and SROs) naming
 the origin when the object names no creator. An object served from an exercise collection
-also carries the exercise marking, so no live hub can take it for real data. The hub compares
-versions in this form too, so a copy coming back from another hub is recognised as the same
-version.
+also carries the exercise marking, so no live hub can take it for real data.
+
+IEP 2.0 (issue 17, :mod:`accord.sharing.carried`): the copy references the IEP marking that
+states its stored policy, and a source the policy hides (``attribution: must-not``) is
+replaced by the hub's identity as ``created_by_ref`` (the one field that is rewritten).
+
+The hub compares versions in this form too (:func:`fingerprint`), so a copy coming back from
+another hub is recognised as the same version: IEP marking references and a hidden creator are
+compared through the policy they stand for, not their ids.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from accord.sharing.attribution import hides_source
+from accord.sharing.carried import Carry, statements
 from accord.sharing.exercise_separation import EXERCISE_MARKING_ID, is_exercise_object
 from accord.tlp import Tlp, stamp
 
 
 def outbound_copy(obj: Mapping[str, Any], level: Tlp, origin: str | None,
-                  exercise: bool = False) -> dict[str, Any]:
+                  exercise: bool = False, carry: Carry | None = None) -> dict[str, Any]:
     """``obj`` with its effective TLP and origin stated (marking-definitions are left alone);
-    ``exercise``: from an exercise collection, so it also carries the exercise marking."""
+    ``exercise``: from an exercise collection, so it also carries the exercise marking;
+    ``carry``: the IEP marking to reference and the hub identity naming a hidden source."""
     if obj.get("type") == "marking-definition":
         return dict(obj)
     copy = stamp(obj, level) or dict(obj)
-    if origin and "created_by_ref" not in copy and "created" in copy:
+    if carry is not None and carry.creator and "created" in copy:
+        copy["created_by_ref"] = carry.creator
+    elif origin and "created_by_ref" not in copy and "created" in copy:
         copy["created_by_ref"] = origin
     if exercise and not is_exercise_object(copy):
         copy["object_marking_refs"] = [*copy.get("object_marking_refs", []), EXERCISE_MARKING_ID]
+    if carry is not None and carry.marking_id:
+        refs = list(copy.get("object_marking_refs") or [])
+        if carry.marking_id not in refs:
+            copy["object_marking_refs"] = [*refs, carry.marking_id]
     return copy
 
 
 def outbound_document(document: str, level: Tlp, origin: str | None,
-                      exercise: bool = False) -> str:
+                      exercise: bool = False, carry: Carry | None = None) -> str:
     """The outbound JSON text of a stored document (the stored text itself when unchanged)."""
     obj = json.loads(document)
     if not isinstance(obj, dict):
         return document
-    copy = outbound_copy(obj, level, origin, exercise)
+    copy = outbound_copy(obj, level, origin, exercise, carry)
     return document if copy == obj else json.dumps(copy, separators=(",", ":"),
                                                    ensure_ascii=False)
 
 
-def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None) -> str:
-    """What makes two copies of one version the same: their outbound form, keys sorted."""
-    return json.dumps(outbound_copy(obj, level, origin), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
+def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
+                policy: Mapping[str, Any] | None = None,
+                iep_markings: Collection[str] = ()) -> str:
+    """What makes two copies of one version the same: their outbound form, keys sorted.
+
+    ``policy`` is the version's IEP policy (stored, or decided by ingest for an incoming copy)
+    and ``iep_markings`` the ids of IEP marking-definitions known to the hub: references to
+    them are compared as the policy's statements, and a creator the policy hides is left out,
+    so the copy another hub made (its own hub identity, a derived IEP marking) matches.
+    """
+    copy = outbound_copy(obj, level, origin)
+    if policy is not None or iep_markings:
+        known = {marking.strip().lower() for marking in iep_markings}
+        if "object_marking_refs" in copy:
+            copy["object_marking_refs"] = [
+                ref for ref in copy["object_marking_refs"]
+                if not (isinstance(ref, str) and ref.strip().lower() in known)]
+        copy["\0iep"] = statements(policy)
+        if hides_source(policy):
+            copy.pop("created_by_ref", None)
+    return json.dumps(copy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
