@@ -13,10 +13,16 @@ from collections.abc import Collection as Ids
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from accord.db import utcnow
 from accord.errors import BadRequest, Conflict
+from accord.iep import parse_policy
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
+from accord.sharing.carried import EXPIRED, NEEDS_ENCRYPTION, is_expired
 from accord.sharing.exercise_separation import is_exercise_collection, is_exercise_data
+from accord.sharing.policies import batch_policies
 from accord.tlp import Tlp, declared_levels, effective_tlp, may_sync, sync_ceilings
 from feeds.models import FeedKind, FeedSource
 
@@ -80,13 +86,33 @@ def pull_verdict(feed: FeedSource, obj: Mapping[str, Any], page: list[Any],
     return _reason(level, feed.max_tlp, own=False)
 
 
+def refuse_unencrypted(session: Session, feed: FeedSource, objects: list[dict[str, Any]]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A pull over plain http: the objects whose IEP policy (own markings in the page or on the
+    hub, and the local collection's agreement default) requires encryption in transit are
+    refused one by one with the reason; the rest are kept. Over https nothing is refused."""
+    if not plain_http(feed):
+        return objects, []
+    policies = batch_policies(session, feed.collection, objects)
+    keep: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    for obj in objects:
+        policy, _ = policies.policy_for(obj)  # a malformed policy is ingest's to report
+        if policy is not None and policy.needs_encryption_in_transit:
+            refused.append({"id": obj.get("id"), "reason": NEEDS_ENCRYPTION})
+        else:
+            keep.append(obj)
+    return keep, refused
+
+
 def push_verdict(feed: FeedSource, row: StixObject, obj: Mapping[str, Any],
                  exercise: Ids[str]) -> str | None:
     """Why a local object must not be pushed to the feed's remote, or None.
 
     Never RED; AMBER+STRICT only the collection owner's own; never above the destination's
     ``max_tlp``; never back to the partner it came from; never a contested version; never
-    exercise data.
+    exercise data; never once expired (IEP end_date or retention); never over plain http
+    when its IEP policy requires encryption in transit.
     """
     owner = feed.collection.owner_team
     own = row.source_team_id == owner.id and row.origin in (None, owner.identity_id)
@@ -99,4 +125,18 @@ def push_verdict(feed: FeedSource, row: StixObject, obj: Mapping[str, Any],
         return DROP_CONTESTED
     if is_exercise_data(obj, exercise):
         return DROP_EXERCISE
+    if is_expired(row.expires_at, utcnow()):
+        return EXPIRED
+    if plain_http(feed) and needs_encryption(row.iep_policy):
+        return NEEDS_ENCRYPTION
     return None
+
+
+def plain_http(feed: FeedSource) -> bool:
+    """Whether the feed talks to its remote without TLS (an ``http://`` URL)."""
+    return str(feed.settings.get("url", "")).strip().lower().startswith("http://")
+
+
+def needs_encryption(policy: Mapping[str, Any] | None) -> bool:
+    """Whether a stored IEP policy says ``encrypt_in_transit: must``."""
+    return bool(policy) and parse_policy(policy or {}).needs_encryption_in_transit

@@ -22,11 +22,15 @@ compared through the policy they stand for, not their ids.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+import uuid
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from accord.db import utcnow
 from accord.sharing.attribution import hides_source
-from accord.sharing.carried import Carry, statements
+from accord.sharing.carried import Carrier, Carry, is_expired, statements
 from accord.sharing.exercise_separation import EXERCISE_MARKING_ID, is_exercise_object
 from accord.tlp import Tlp, stamp
 
@@ -84,3 +88,26 @@ def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
         if hides_source(policy):
             copy.pop("created_by_ref", None)
     return json.dumps(copy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
+                  reader_team_id: uuid.UUID | None, exercise: bool = False) -> list[str]:
+    """The documents of one page served to automation (a remote hub's pull), in outbound form.
+
+    ``rows`` carry ``document``, ``tlp``, ``origin``, ``source_team_id``, ``iep_policy`` and
+    ``expires_at``. Expired versions are left out unless the reader is their source team; each
+    IEP marking-definition (and the hub identity) a copy needs comes just before it, so the
+    next hub parses the policy in the same page.
+    """
+    carrier = Carrier(session, hub_name, reader_team_id)
+    now = utcnow()
+    out: list[str] = []
+    for row in rows:
+        if is_expired(row.expires_at, now) and not carrier.sees_source(row.source_team_id):
+            continue
+        obj = json.loads(row.document)
+        carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \
+            if isinstance(obj, dict) else None
+        out.extend(json.dumps(needed, separators=(",", ":")) for needed in carrier.take())
+        out.append(outbound_document(row.document, row.tlp, row.origin, exercise, carry))
+    return out

@@ -1,12 +1,15 @@
 """Objects, object, versions and manifest endpoints (sections 5.3-5.8), reads and writes.
 
 Service accounts (automation: connectors, a remote hub's pull) get each object in outbound form
-(:mod:`accord.sharing.outbound`): its effective TLP and origin stated, so the next hop keeps
-them. People get the object exactly as it was stored.
+(:func:`accord.sharing.outbound.outbound_page`): its effective TLP and origin stated, its IEP
+policy carried (the marking-definition served ahead of it), a hidden source replaced by the
+hub, expired versions left out, so the next hop keeps them. People get the object exactly as
+it was stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -20,7 +23,7 @@ from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.sharing import envelope_queue
 from accord.sharing.ingest import add_objects
-from accord.sharing.outbound import outbound_document
+from accord.sharing.outbound import outbound_page
 from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
 from accord.sharing.timestamps import format_timestamp
 from accord.taxii import cursor, params
@@ -64,15 +67,17 @@ def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource:
                       not_found: str | None = None) -> ResponseReturnValue:
     session = get_session()
     page, next_token = _page(session, access, filters, resource,
-                             [StixObject.document, StixObject.tlp, StixObject.origin])
+                             [StixObject.document, StixObject.tlp, StixObject.origin,
+                              StixObject.source_team_id, StixObject.iep_policy,
+                              StixObject.expires_at])
     if not_found and not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(not_found)
     _audit_read(session, access, resource, page, [row.tlp.value for row in page.rows])
-    documents = (row.document for row in page.rows)
+    documents: Iterable[str] = (row.document for row in page.rows)
     if access.principal.user.is_service:  # automation (a remote hub's pull): outbound form
-        exercise = access.collection.is_exercise
-        documents = (outbound_document(row.document, row.tlp, row.origin, exercise)
-                     for row in page.rows)
+        documents = outbound_page(session, page.rows, current_app.config["HUB_NAME"],
+                                  access.principal.user.team_id,
+                                  access.collection.is_exercise)
     response = envelope(documents, page.more, next_token)
     return with_date_headers(response, page.first_added, page.last_added)
 
