@@ -240,9 +240,9 @@ def _same(held: _Version, new: _Incoming) -> bool:
     """The held version and the incoming object are the same content in outbound form (IEP
     markings compared as the policy they state, a hidden creator left out)."""
     claimed = new.origin if "created_by_ref" in new.obj else held.origin
-    return fingerprint(json.loads(held.document), held.tlp, held.origin, held.iep_policy,
-                       new.iep_markings) == \
-        fingerprint(new.obj, new.level, claimed, new.policy, new.iep_markings)
+    hide = hides_source(held.iep_policy) or hides_source(new.policy)
+    return fingerprint(json.loads(held.document), held.tlp, held.origin, new.iep_markings,
+                       hide) == fingerprint(new.obj, new.level, claimed, new.iep_markings, hide)
 
 
 def _plan(new: _Incoming, collection: Collection, writer: _Writer,

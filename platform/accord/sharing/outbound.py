@@ -16,7 +16,7 @@ replaced by the hub's identity as ``created_by_ref`` (the one field that is rewr
 
 The hub compares versions in this form too (:func:`fingerprint`), so a copy coming back from
 another hub is recognised as the same version: IEP marking references and a hidden creator are
-compared through the policy they stand for, not their ids.
+left out of the comparison.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
-from accord.sharing.attribution import hides_source
-from accord.sharing.carried import Carrier, Carry, is_expired, statements
+from accord.sharing.carried import Carrier, Carry, is_expired
 from accord.sharing.exercise_separation import EXERCISE_MARKING_ID, is_exercise_object
 from accord.tlp import Tlp, stamp
 
@@ -68,25 +67,23 @@ def outbound_document(document: str, level: Tlp, origin: str | None,
 
 
 def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
-                policy: Mapping[str, Any] | None = None,
-                iep_markings: Collection[str] = ()) -> str:
+                iep_markings: Collection[str] = (), hide_creator: bool = False) -> str:
     """What makes two copies of one version the same: their outbound form, keys sorted.
 
-    ``policy`` is the version's IEP policy (stored, or decided by ingest for an incoming copy)
-    and ``iep_markings`` the ids of IEP marking-definitions known to the hub: references to
-    them are compared as the policy's statements, and a creator the policy hides is left out,
-    so the copy another hub made (its own hub identity, a derived IEP marking) matches.
+    ``iep_markings`` are the ids of IEP marking-definitions known to the hub: references to
+    them are left out, and so is the creator when ``hide_creator`` (a policy on either side
+    hides the source), so the copy another hub made (its
+    own hub identity, a derived IEP marking) matches. A copy differing only in its IEP markings
+    is therefore a duplicate: it is not stored, and the version held keeps its policy.
     """
     copy = outbound_copy(obj, level, origin)
-    if policy is not None or iep_markings:
-        known = {marking.strip().lower() for marking in iep_markings}
-        if "object_marking_refs" in copy:
-            copy["object_marking_refs"] = [
-                ref for ref in copy["object_marking_refs"]
-                if not (isinstance(ref, str) and ref.strip().lower() in known)]
-        copy["\0iep"] = statements(policy)
-        if hides_source(policy):
-            copy.pop("created_by_ref", None)
+    known = {marking.strip().lower() for marking in iep_markings}
+    if known and "object_marking_refs" in copy:
+        copy["object_marking_refs"] = [
+            ref for ref in copy["object_marking_refs"]
+            if not (isinstance(ref, str) and ref.strip().lower() in known)]
+    if hide_creator:
+        copy.pop("created_by_ref", None)
     return json.dumps(copy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
