@@ -70,7 +70,9 @@ def batches(session: Session, feed: FeedSource, batch: int, hub_name: str) -> It
             if reason is None:
                 carry = carrier.carry(obj, row.iep_policy, row.source_team_id)
                 current.objects.extend(carrier.take())
-                current.objects.append(outbound_copy(obj, row.tlp, row.origin, carry=carry))
+                if carrier.passes(obj):
+                    current.objects.append(outbound_copy(obj, row.tlp, row.origin,
+                                                         carry=carry))
             else:
                 current.dropped.append({"id": row.stix_id, "reason": reason})
         yield current

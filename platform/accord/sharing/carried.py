@@ -152,6 +152,18 @@ class Carrier:
         if key not in self._sent:
             self._pending[key] = definition
 
+    def passes(self, obj: Mapping[str, Any]) -> bool:
+        """Note a stored object going out in the same run; False for a definition that has
+        already gone ahead of an object using it (so it is not sent twice)."""
+        key = str(obj.get("id"))
+        if obj.get("type") != "marking-definition" and obj.get("type") != "identity":
+            return True
+        if key in self._sent:
+            return False
+        self._sent.add(key)
+        self._pending.pop(key, None)
+        return True
+
     def take(self) -> list[dict[str, Any]]:
         """The definitions queued since the last call, each once per run."""
         out = list(self._pending.values())

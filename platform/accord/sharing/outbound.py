@@ -106,5 +106,7 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
         carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \
             if isinstance(obj, dict) else None
         out.extend(json.dumps(needed, separators=(",", ":")) for needed in carrier.take())
+        if isinstance(obj, dict) and not carrier.passes(obj):
+            continue
         out.append(outbound_document(row.document, row.tlp, row.origin, exercise, carry))
     return out
