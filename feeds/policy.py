@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from accord.db import utcnow
 from accord.errors import BadRequest, Conflict
-from accord.iep import parse_policy
+from accord.iep import IepError, parse_policy, policy_in_marking
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
 from accord.sharing.carried import EXPIRED, NEEDS_ENCRYPTION, is_expired
@@ -72,8 +72,17 @@ def pull_admit(feed: FeedSource) -> Any:
     """The rule :func:`accord.sharing.ingest.add_objects` applies to a pulled object once its
     effective TLP is known (a partner-defined TLP definition already on this hub included)."""
     def admit(obj: Mapping[str, Any], level: Tlp) -> str | None:
-        return _reason(level, feed.max_tlp, own=False)
+        return None if is_iep_marking(obj) else _reason(level, feed.max_tlp, own=False)
     return admit
+
+
+def is_iep_marking(obj: Mapping[str, Any]) -> bool:
+    """An IEP marking-definition: vocabulary that must travel with the objects it marks (so
+    the next hub stores their policy), whatever TLP its own collection would give it."""
+    try:
+        return policy_in_marking(obj) is not None
+    except IepError:
+        return False  # ingest refuses it with the reason
 
 
 def pull_verdict(feed: FeedSource, obj: Mapping[str, Any], page: list[Any],
@@ -82,6 +91,8 @@ def pull_verdict(feed: FeedSource, obj: Mapping[str, Any], page: list[Any],
     id), RED, another team's AMBER+STRICT, anything above the feed's ``max_tlp``."""
     if is_exercise_data(obj, exercise):
         return DROP_EXERCISE
+    if is_iep_marking(obj):
+        return None
     level = effective_tlp(obj, feed.collection.default_tlp, declared_levels(page))
     return _reason(level, feed.max_tlp, own=False)
 
