@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from accord.db import utcnow
 from accord.errors import BadRequest, Conflict
-from accord.iep import IepError, parse_policy, policy_in_marking
+from accord.iep import IepError, policy_in_marking
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
-from accord.sharing.carried import EXPIRED, NEEDS_ENCRYPTION, is_expired
+from accord.sharing.carried import EXPIRED, NEEDS_ENCRYPTION, is_expired, needs_encryption
 from accord.sharing.exercise_separation import is_exercise_collection, is_exercise_data
 from accord.sharing.policies import batch_policies
 from accord.tlp import Tlp, declared_levels, effective_tlp, may_sync, sync_ceilings
@@ -147,7 +147,3 @@ def plain_http(feed: FeedSource) -> bool:
     """Whether the feed talks to its remote without TLS (an ``http://`` URL)."""
     return str(feed.settings.get("url", "")).strip().lower().startswith("http://")
 
-
-def needs_encryption(policy: Mapping[str, Any] | None) -> bool:
-    """Whether a stored IEP policy says ``encrypt_in_transit: must``."""
-    return bool(policy) and parse_policy(policy or {}).needs_encryption_in_transit

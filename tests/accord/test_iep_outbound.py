@@ -261,3 +261,11 @@ def test_taxii_pages_for_automation_carry_the_policy_and_drop_expired_versions(
     clock.advance(seconds=86_400)
     later = _ids(_served(live_server.url, home, robot_token))
     assert marked["id"] not in later and plain["id"] in later
+
+
+def test_taxii_pages_for_automation_over_plain_http_leave_out_what_needs_encryption(
+        live_server: LiveServer, session: Session, home: Home, robot_token: str,
+        clock: ManualClock) -> None:
+    sealed, plain = _partner_shares(session, home, encrypt_in_transit="must")
+    served = _ids(_served(live_server.url, home, robot_token))
+    assert plain["id"] in served and sealed["id"] not in served

@@ -68,6 +68,11 @@ def policy_marking(policy: Mapping[str, Any]) -> dict[str, Any]:
     return marking
 
 
+def needs_encryption(policy: Mapping[str, Any] | None) -> bool:
+    """Whether a stored IEP policy says ``encrypt_in_transit: must``."""
+    return bool(policy) and (policy or {}).get("encrypt_in_transit") == "must"
+
+
 def is_expired(expires_at: datetime | None, now: datetime) -> bool:
     """Whether a version's validity or retention is over (``expires_at <= now``)."""
     return expires_at is not None and expires_at <= now

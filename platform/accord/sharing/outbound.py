@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
-from accord.sharing.carried import Carrier, Carry, is_expired
+from accord.sharing.carried import Carrier, Carry, is_expired, needs_encryption
 from accord.sharing.exercise_separation import EXERCISE_MARKING_ID, is_exercise_object
 from accord.tlp import Tlp, stamp
 
@@ -88,11 +88,14 @@ def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
 
 
 def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
-                  reader_team_id: uuid.UUID | None, exercise: bool = False) -> list[str]:
+                  reader_team_id: uuid.UUID | None, exercise: bool = False,
+                  plain_http: bool = False) -> list[str]:
     """The documents of one page served to automation (a remote hub's pull), in outbound form.
 
     ``rows`` carry ``document``, ``tlp``, ``origin``, ``source_team_id``, ``iep_policy`` and
-    ``expires_at``. Expired versions are left out unless the reader is their source team; each
+    ``expires_at``. Expired versions are left out unless the reader is their source team, and
+    over ``plain_http`` (no TLS to the reader) so are versions whose policy requires
+    encryption in transit (the reader sees as much as if they were not there); each
     IEP marking-definition (and the hub identity) a copy needs comes just before it, so the
     next hub parses the policy in the same page.
     """
@@ -101,6 +104,8 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
     out: list[str] = []
     for row in rows:
         if is_expired(row.expires_at, now) and not carrier.sees_source(row.source_team_id):
+            continue
+        if plain_http and needs_encryption(row.iep_policy):
             continue
         obj = json.loads(row.document)
         carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \
