@@ -41,6 +41,10 @@ def _import_in_child(module: str) -> str | None:
 
 
 def main(modules: list[str]) -> int:
+    # Run as a script, this file's folder (tests/) is first on sys.path, where tests/accord
+    # would shadow the real accord package (and the installed checkout would fill in the rest).
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        sys.path.pop(0)
     for name in THIRD_PARTY:
         importlib.import_module(name)
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in OURS)
