@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,15 @@ from accord.models.users import Role
 from tests.factories import make_token, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
+# This checkout's code, not the installed one (as tests/test_fresh_imports.py does).
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
 
 
 @pytest.mark.slow
 def test_docs_cli_md_is_the_generated_help() -> None:
     done = subprocess.run([sys.executable, "-m", "accord.assembly.clidocs", "--check",
                            str(ROOT / "docs" / "cli.md")],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=ENV)
     assert done.returncode == 0, done.stderr + "\nRun `make docs` and commit docs/cli.md."
 
 
@@ -30,7 +33,8 @@ def test_check_fails_on_a_stale_file(tmp_path: Path) -> None:
     stale = tmp_path / "cli.md"
     stale.write_text((ROOT / "docs" / "cli.md").read_text().replace("--help", "--hepl", 1))
     done = subprocess.run([sys.executable, "-m", "accord.assembly.clidocs", "--check",
-                           str(stale)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+                           str(stale)], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env=ENV)
     assert done.returncode == 1
     assert "is stale: run `make docs`" in done.stderr
 
