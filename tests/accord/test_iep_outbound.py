@@ -236,9 +236,10 @@ def robot_token(session: Session, home: Home) -> str:
     return make_token(session, robot, ("read",))[1]
 
 
-def _served(url: str, home: Home, token: str) -> list[dict[str, Any]]:
+def _served(url: str, home: Home, token: str, object_id: str = "") -> list[dict[str, Any]]:
+    one = f"{object_id}/" if object_id else ""
     response = requests.get(
-        f"{url}/taxii2/api/collections/{home.collection.id}/objects/",
+        f"{url}/taxii2/api/collections/{home.collection.id}/objects/{one}",
         headers={"Authorization": f"Bearer {token}",
                  "Accept": "application/taxii+json;version=2.1"}, timeout=10)
     assert response.status_code == 200, response.text
@@ -258,6 +259,9 @@ def test_taxii_pages_for_automation_carry_the_policy_and_drop_expired_versions(
     assert _ids(objects).index(hub) < _ids(objects).index(marked["id"])
     assert _ids(objects).index(MARKING) < _ids(objects).index(marked["id"])
     assert home.partner.identity_id not in json.dumps(by_id[marked["id"]])
+    # Get an Object answers with that object's versions only (the same outbound copy).
+    alone = _served(live_server.url, home, robot_token, marked["id"])
+    assert alone == [by_id[marked["id"]]]
     clock.advance(seconds=86_400)
     later = _ids(_served(live_server.url, home, robot_token))
     assert marked["id"] not in later and plain["id"] in later

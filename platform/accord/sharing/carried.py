@@ -39,12 +39,6 @@ NEEDS_ENCRYPTION = "its IEP policy requires encryption in transit (encrypt_in_tr
                    "and the remote is plain http://"
 
 
-def statements(policy: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What a stored policy requires, without its name and marking id (for comparisons)."""
-    return {key: value for key, value in (policy or {}).items()
-            if key not in ("name", "policy_id")}
-
-
 def _canonical(policy: Mapping[str, Any]) -> str:
     return json.dumps({key: value for key, value in policy.items() if key != "policy_id"},
                       sort_keys=True, separators=(",", ":"))

@@ -89,15 +89,16 @@ def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
 
 def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
                   reader_team_id: uuid.UUID | None, exercise: bool = False,
-                  plain_http: bool = False) -> list[str]:
+                  plain_http: bool = False, definitions: bool = True) -> list[str]:
     """The documents of one page served to automation (a remote hub's pull), in outbound form.
 
     ``rows`` carry ``document``, ``tlp``, ``origin``, ``source_team_id``, ``iep_policy`` and
     ``expires_at``. Expired versions are left out unless the reader is their source team, and
     over ``plain_http`` (no TLS to the reader) so are versions whose policy requires
-    encryption in transit (the reader sees as much as if they were not there); each
-    IEP marking-definition (and the hub identity) a copy needs comes just before it, so the
-    next hub parses the policy in the same page.
+    encryption in transit (the reader sees as much as if they were not there). With
+    ``definitions`` (a page of get objects, not one object's versions), each IEP
+    marking-definition (and the hub identity) a copy needs comes just before it, so the next
+    hub parses the policy in the same page.
     """
     carrier = Carrier(session, hub_name, reader_team_id)
     now = utcnow()
@@ -110,8 +111,10 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
         obj = json.loads(row.document)
         carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \
             if isinstance(obj, dict) else None
-        out.extend(json.dumps(needed, separators=(",", ":")) for needed in carrier.take())
-        if isinstance(obj, dict) and not carrier.passes(obj):
-            continue
+        needed = carrier.take()
+        if definitions:
+            out.extend(json.dumps(item, separators=(",", ":")) for item in needed)
+            if isinstance(obj, dict) and not carrier.passes(obj):
+                continue  # a definition already served ahead of an object using it
         out.append(outbound_document(row.document, row.tlp, row.origin, exercise, carry))
     return out

@@ -77,7 +77,8 @@ def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource:
     if access.principal.user.is_service:  # automation (a remote hub's pull): outbound form
         documents = outbound_page(session, page.rows, current_app.config["HUB_NAME"],
                                   access.principal.user.team_id,
-                                  access.collection.is_exercise, not request.is_secure)
+                                  access.collection.is_exercise, not request.is_secure,
+                                  definitions=resource == "objects")
     response = envelope(documents, page.more, next_token)
     return with_date_headers(response, page.first_added, page.last_added)
 
