@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,10 @@ from accord.auth import Principal, authenticate, require_role, require_scope
 from accord.db import get_session
 from accord.errors import BadRequest, Forbidden
 from accord.models.users import Role, Scope, User
-from advisories import access, deadlines, issuing, matrix, report, responses
+from advisories import access, deadlines, downloads, issuing, matrix, responses
 from advisories.models import Advisory, AdvisoryRecipient, Severity
 from advisories.spec import choice as _choice
-from advisories.spec import read_spec
+from advisories.spec import objects_of, read_spec
 from advisories.spec import text as _text
 
 bp = Blueprint("advisories", __name__, url_prefix="/api/v1/advisories")
@@ -137,9 +137,7 @@ def update(ref: str) -> ResponseReturnValue:
     advisory = _load(session, ref)
     _require_issuer(advisory)
     data = _body()
-    objects = data.get("objects", [])
-    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
-        raise BadRequest("objects: a list of STIX objects")
+    objects = objects_of(data)
     severity = _choice(data, "severity", Severity, advisory.severity)
     issuing.update(session, advisory, _caller(), title=_text(data, "title", 300) or None,
                    body=data.get("body") if isinstance(data.get("body"), str) else None,
@@ -165,13 +163,11 @@ def matrix_view(ref: str) -> ResponseReturnValue:
     session = get_session()
     advisory = _load(session, ref)
     _require_issuer(advisory)
-    found = matrix.rows(session, advisory, request.args.get("group") or None)
+    found = matrix.build(session, advisory, request.args.get("group") or None)
     session.commit()  # evidence times found while building the matrix are kept
     if request.args.get("format") == "csv":
-        return Response(matrix.to_csv(found), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{advisory.ref}-matrix.csv"'})
-    return jsonify(advisory=view(advisory, _caller()), matrix=found,
-                   summary=matrix.summary(found))
+        return downloads.matrix_csv(advisory, found)
+    return jsonify(advisory=view(advisory, _caller()), matrix=found.rows, summary=found.summary)
 
 
 @bp.get("/<ref>/report")
@@ -180,12 +176,7 @@ def report_view(ref: str) -> ResponseReturnValue:
     session = get_session()
     advisory = _load(session, ref)
     _require_issuer(advisory)
-    fmt = request.args.get("format", "json")
-    if fmt not in report.FORMATS:
-        raise BadRequest(f"format: one of {', '.join(report.FORMATS)}")
-    data = report.build(session, advisory, request.args.get("group") or None)
+    response = downloads.report_response(session, advisory, request.args.get("format", "json"),
+                                         request.args.get("group") or None)
     session.commit()
-    if fmt == "json":
-        return jsonify(data)
-    text = report.to_markdown(data) if fmt == "markdown" else report.to_html(data)
-    return Response(text, mimetype=report.MIMETYPES[fmt])
+    return response

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import uuid
+from collections.abc import Mapping, Sequence
 
-from accord.features import Feature, NavLink
+from flask import Flask, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.features import AuditTarget, AuditTargets, Feature, NavLink
 from accord.scheduler.jobs import schedule
 from advisories import deadlines
 from advisories.api import bp as api_bp
 from advisories.demo import seed_demo_advisory
+from advisories.models import Advisory
 from advisories.web import pages
 
 DELIVERY_SECONDS = 15
@@ -21,6 +27,16 @@ def start_on_lead(app: Flask) -> None:
              seconds=DELIVERY_SECONDS)
 
 
+def advisory_targets(session: Session, ids: Sequence[uuid.UUID]) -> Mapping[str, AuditTarget]:
+    """"ADV-2026-0001 Patch the VPN gateways", linked to its page (keyed by the reference),
+    for each advisory id the audit log names."""
+    rows = session.execute(select(Advisory.id, Advisory.ref, Advisory.title)
+                           .where(Advisory.id.in_(ids)))
+    return {str(row_id): AuditTarget(f"{ref} {title}", url_for("web.advisories.show", ref=ref))
+            for row_id, ref, title in rows}
+
+
 FEATURE = Feature(name="advisories", blueprints=(api_bp,), pages=(pages.bp,),
                   nav_links=(NavLink("Advisories", "web.advisories.inbox"),),
-                  demo_seeders=(seed_demo_advisory,), on_lead=(start_on_lead,))
+                  demo_seeders=(seed_demo_advisory,), on_lead=(start_on_lead,),
+                  audit_targets=(AuditTargets("advisory", advisory_targets),))

@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.db import utcnow
+from accord.models.teams import TrustGroup, trust_group_members
 from advisories.models import Advisory, AdvisoryRecipient, Evidence
 from advisories.responses import evidence_time
 
@@ -57,12 +60,29 @@ def steps(session: Session, advisory: Advisory, row: AdvisoryRecipient,
     return found
 
 
-def rows(session: Session, advisory: Advisory, group: str | None = None) -> list[dict[str, Any]]:
+def team_groups(session: Session, advisory: Advisory) -> dict[uuid.UUID, list[str]]:
+    """Each recipient team's trust group names, sorted, in one query (not one per team)."""
+    found: dict[uuid.UUID, list[str]] = {row.team_id: [] for row in advisory.recipients}
+    listed = session.execute(
+        select(trust_group_members.c.team_id, TrustGroup.name)
+        .join(TrustGroup, TrustGroup.id == trust_group_members.c.trust_group_id)
+        .join(AdvisoryRecipient, AdvisoryRecipient.team_id == trust_group_members.c.team_id)
+        .where(AdvisoryRecipient.advisory_id == advisory.id)
+        .order_by(TrustGroup.name))
+    for team_id, name in listed:
+        found.setdefault(team_id, []).append(name)
+    return found
+
+
+def rows(session: Session, advisory: Advisory, group: str | None = None,
+         memberships: dict[uuid.UUID, list[str]] | None = None) -> list[dict[str, Any]]:
     """One row per recipient (optionally only members of trust group ``group``)."""
     now = utcnow()
     result = []
+    if memberships is None:
+        memberships = team_groups(session, advisory)
     for row in advisory.recipients:
-        groups = sorted(g.name for g in row.team.trust_groups)
+        groups = memberships.get(row.team_id, [])
         if group and group not in groups:
             continue
         found = steps(session, advisory, row, now)
@@ -81,6 +101,30 @@ def rows(session: Session, advisory: Advisory, group: str | None = None) -> list
             "time_to_mitigate": _seconds(advisory.issued_at, row.mitigated_at),
         })
     return result
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    """The matrix of one advisory as both the API and the page present it."""
+
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+    steps: list[str]
+    groups: list[str]
+    group: str | None
+
+
+def build(session: Session, advisory: Advisory, group: str | None = None) -> MatrixView:
+    """The one computation of the matrix (API, page, live region, CSV): rows, summary, step
+    names and the trust groups to filter by. Evidence times found are stored on the rows, so
+    the caller commits."""
+    memberships = team_groups(session, advisory)
+    found = rows(session, advisory, group, memberships)
+    names = ["acknowledged", "update acknowledged", "status"]
+    if advisory.evidence != Evidence.NONE:
+        names.append("evidence")
+    groups = sorted({name for listed in memberships.values() for name in listed})
+    return MatrixView(found, summary(found), names, groups, group)
 
 
 def _seconds(start: datetime, end: datetime | None) -> float | None:

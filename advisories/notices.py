@@ -17,7 +17,6 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import requests
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from accord.db import database, utcnow
 from accord.models.teams import Team
 from accord.tlp import Tlp
+from accord.webhooks import origin, post_json
 from advisories.contacts import reach
 from advisories.models import Advisory, AdvisoryNotice
 
@@ -92,6 +92,10 @@ def queue_for_recipients(session: Session, advisory: Advisory, kind: str) -> int
     return added
 
 
+class WebhookRefused(Exception):
+    """A webhook attempt failed; the message is already free of the URL's secret parts."""
+
+
 def _send(notice: AdvisoryNotice, config: dict[str, Any]) -> None:
     """Deliver one notice; raises on failure (the caller retries with backoff)."""
     body = f"{notice.body}\nRead and answer: {link(config, notice.advisory.ref)}\n"
@@ -107,11 +111,27 @@ def _send(notice: AdvisoryNotice, config: dict[str, Any]) -> None:
         with smtplib.SMTP(host, port, timeout=SEND_TIMEOUT) as smtp:
             smtp.send_message(message)
         return
-    response = requests.post(notice.address, timeout=SEND_TIMEOUT, json={
+    ok, outcome = post_json(notice.address, {
         "notice": notice.key, "kind": notice.kind, "subject": notice.subject,
-        "body": body, "advisory": notice.advisory.ref},
-        headers={"Idempotency-Key": notice.key})
-    response.raise_for_status()
+        "body": body, "advisory": notice.advisory.ref}, notice.key, SEND_TIMEOUT)
+    if not ok:  # the outcome names no part of the URL but its origin (accord.webhooks)
+        raise WebhookRefused(outcome.get("error") or f"HTTP {outcome.get('http_status')} from "
+                             f"{origin(notice.address)}")
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after failed attempt ``attempts``: 30 s, 1 min, 2 min ... at most an hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+def _retry_or_give_up(notice: AdvisoryNotice) -> None:
+    """After a failed attempt: retry later with backoff, or mark it failed after the last."""
+    if notice.attempts >= MAX_ATTEMPTS:
+        notice.state = "failed"
+    else:
+        notice.next_attempt_at = utcnow() + backoff(notice.attempts)
+    log.warning("advisory notice %s (%s) failed (attempt %d): %s", notice.key, notice.channel,
+                notice.attempts, notice.last_error)
 
 
 def deliver_due(app: Flask, limit: int = 200) -> int:
@@ -126,15 +146,12 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
             notice.attempts += 1
             try:
                 _send(notice, dict(app.config))
-            except (OSError, smtplib.SMTPException, requests.RequestException) as exc:
+            except WebhookRefused as exc:
+                notice.last_error = str(exc)[:300]
+                _retry_or_give_up(notice)
+            except (OSError, smtplib.SMTPException) as exc:
                 notice.last_error = f"{exc.__class__.__name__}: {str(exc)[:300]}"
-                if notice.attempts >= MAX_ATTEMPTS:
-                    notice.state = "failed"
-                else:
-                    backoff = min(3600, 30 * 2 ** (notice.attempts - 1))
-                    notice.next_attempt_at = utcnow() + timedelta(seconds=backoff)
-                log.warning("advisory notice %s failed (attempt %d): %s", notice.key,
-                            notice.attempts, notice.last_error)
+                _retry_or_give_up(notice)
             else:
                 notice.state, notice.sent_at = "sent", utcnow()
                 sent += 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from accord.errors import BadRequest
+from accord.sharing.share import objects_from_json
 from accord.tlp import Tlp
 from advisories.issuing import AdvisorySpec
 from advisories.models import Evidence, Severity
@@ -55,14 +56,34 @@ def _names(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def objects_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The STIX objects an advisory carries (``objects``: a list of objects). Each object is
+    then judged by the hub's one write path when the advisory is published."""
+    objects = data.get("objects", [])
+    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+        raise BadRequest("objects: a list of STIX objects")
+    return objects
+
+
+def objects_from_text(raw: str, limit: int) -> list[Any]:
+    """The objects pasted into a form (a STIX bundle, a TAXII envelope, a list or one object);
+    none when empty; a 400 naming ``objects`` and the JSON problem otherwise."""
+    if not raw.strip():
+        return []
+    if len(raw.encode("utf-8")) > limit:
+        raise BadRequest(f"objects: larger than this hub accepts ({limit} bytes)")
+    try:
+        return objects_from_json(raw)
+    except BadRequest as exc:
+        raise BadRequest(f"objects: {exc.description}") from None
+
+
 def read_spec(data: dict[str, Any]) -> AdvisorySpec:
     """The advisory asked for, with a 400 naming the first bad field."""
     who = data.get("recipients")
     if not isinstance(who, dict):
         raise BadRequest("recipients: an object with teams, groups and/or all")
-    objects = data.get("objects", [])
-    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
-        raise BadRequest("objects: a list of STIX objects")
+    objects = objects_of(data)
     try:
         tlp = Tlp.parse(str(data.get("tlp", "")))
     except ValueError:

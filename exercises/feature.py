@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from accord.features import Feature, NavLink
+from flask import url_for
+
+from accord.features import AuditTargets, Feature, NavLink, named_by_column
 from accord.models.users import Role
 from exercises.api import bp as api_bp
 from exercises.cli import exercise_group
 from exercises.demo import seed_demo_exercise
+from exercises.models import Exercise, Scenario
 from exercises.runs.job_sync import ensure_worker, resync_active
 from exercises.web import (
     dashboard,
@@ -16,6 +19,15 @@ from exercises.web import (
     schedule_pages,
 )
 from exercises.web.formatting import signed_duration
+
+AUDIT_TARGETS = (
+    AuditTargets("exercise", named_by_column(
+        Exercise.id, Exercise.name,
+        lambda target_id: url_for("web.exercises.show", ref=target_id))),
+    AuditTargets("scenario", named_by_column(
+        Scenario.id, Scenario.title,
+        lambda target_id: url_for("web.scenarios.index", _anchor=f"scenario-{target_id}"))),
+)
 
 FEATURE = Feature(
     name="exercises",
@@ -31,4 +43,5 @@ FEATURE = Feature(
     demo_seeders=(seed_demo_exercise,),
     template_filters=(("signed_duration", signed_duration),),
     on_lead=(resync_active, ensure_worker),
+    audit_targets=AUDIT_TARGETS,
 )

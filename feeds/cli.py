@@ -17,9 +17,11 @@ from accord.cli.output import (
     table,
     unit_of_work,
 )
+from accord.cli.progress import Progress
 from accord.errors import AccordError
 from accord.scheduler.lease import scheduler_state
 from feeds import engine, scheduling, sources
+from feeds.models import FeedRun
 
 
 @click.group("feeds")
@@ -240,23 +242,44 @@ def runs(name: str, limit: int, as_json: bool) -> None:
                                      "REJECTED", "DROPPED", "ERROR"]))
 
 
+def _run_line(data: dict[str, Any]) -> str:
+    return (f"Run {data['outcome']}: {data['pages']} pages, {data['fetched']} fetched, "
+            f"{data['stored']} stored, {data['already_known']} already known, "
+            f"{data['rejected']} rejected, {data['dropped']} dropped"
+            + (f"; error: {data['error']}" if data["error"] else ""))
+
+
+def _page_line(run: FeedRun) -> str:
+    return (f"{run.pages} pages, {run.fetched:,} fetched, {run.stored:,} stored, "
+            f"{run.already_known:,} already known, {run.rejected:,} rejected")
+
+
 @feeds_group.command("run")
 @click.argument("name")
 @json_option
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress and no summary line; a failed run still says why.")
 @app_command
-def run(name: str, as_json: bool) -> None:
-    """Run one feed now (ignores backoff; refuses if it is already running)."""
+def run(name: str, as_json: bool, quiet: bool) -> None:
+    """Run one feed now (ignores backoff; refuses if it is already running).
+
+    Shows progress after each page on standard error (a status line on a terminal, a line
+    every few seconds otherwise), then one summary line. Exits 1 unless the run succeeded.
+    """
     with unit_of_work() as session:
         feed_id = sources.get_feed(session, name).id
     try:
-        result = engine.run_feed(current_app, feed_id, trigger="manual")
+        with Progress(f"Feed {name}", quiet=quiet or as_json) as progress:
+            result = engine.run_feed(current_app, feed_id, trigger="manual", on_page=lambda r:
+                                     progress.update(r.pages, _page_line(r)))
     except AccordError as exc:
         raise CommandError(exc.description) from None
     assert result is not None
     data = sources.run_summary(result)
-    emit(as_json, data, f"Run {data['outcome']}: {data['pages']} pages, {data['fetched']} "
-                        f"fetched, {data['stored']} stored, {data['already_known']} already "
-                        f"known, {data['rejected']} rejected, {data['dropped']} dropped"
-                        + (f"; error: {data['error']}" if data["error"] else ""))
-    if result.outcome.value != "success":
+    failed = result.outcome.value != "success"
+    if as_json or not quiet:
+        emit(as_json, data, _run_line(data))
+    elif failed:
+        click.echo(_run_line(data), err=True)
+    if failed:
         raise SystemExit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -80,6 +81,8 @@ class RunContext:
     run: FeedRun
     holder: str
     lock_seconds: float
+    on_page: Callable[[FeedRun], None] | None = None
+    """Told after each page with the run's counters (the CLI's progress display)."""
 
     def limits(self, max_bytes: int | None = None) -> Limits:
         return limits(self.app, self.feed, max_bytes)
@@ -93,6 +96,8 @@ class RunContext:
             raise RunInterrupted("this process no longer holds the feed's run lock (it lost the "
                                  "scheduler lease); the new leader runs the feed")
         self.feed.lock_until = utcnow() + timedelta(seconds=self.lock_seconds)
+        if self.on_page is not None:
+            self.on_page(self.run)
 
     def author(self) -> User:
         return service_user(self.session, self.feed.collection.owner_team)

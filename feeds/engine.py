@@ -141,9 +141,11 @@ def _skip(session: Session, feed: FeedSource, reason: str) -> None:
     session.commit()
 
 
-def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual") -> FeedRun | None:
+def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual",
+             on_page: Callable[[FeedRun], None] | None = None) -> FeedRun | None:
     """Run one feed now. Scheduled runs skip disabled feeds and feeds backing off.
 
+    ``on_page`` hears the run's counters after each page (``accord feeds run`` shows them).
     Returns the finished FeedRun (None when a scheduled run was skipped; the skip is recorded
     as a ``skipped`` run); raises Conflict if another run of the feed is in progress.
     """
@@ -182,7 +184,7 @@ def run_feed(app: Flask, feed_id: uuid.UUID, trigger: str = "manual") -> FeedRun
         error: str | None = None
         interrupted = False
         try:
-            RUNNERS[feed.kind](RunContext(app, session, feed, run, holder, lock))
+            RUNNERS[feed.kind](RunContext(app, session, feed, run, holder, lock, on_page))
         except Exception as exc:  # any failure is recorded on the run, never lost
             session.rollback()
             interrupted = isinstance(exc, (RunInterrupted, Cancelled))

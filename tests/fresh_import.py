@@ -41,10 +41,11 @@ def _import_in_child(module: str) -> str | None:
 
 
 def main(modules: list[str]) -> int:
-    # Run as a script, this file's folder (tests/) is first on sys.path, where tests/accord
-    # would shadow the real accord package (and the installed checkout would fill in the rest).
-    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-        sys.path.pop(0)
+    # Python puts this script's folder (tests/) first on sys.path, where tests/accord would
+    # shadow the real accord package (its submodules then came from wherever the installed
+    # distribution points, not from PYTHONPATH's checkout).
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     for name in THIRD_PARTY:
         importlib.import_module(name)
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in OURS)
@@ -57,4 +58,10 @@ def main(modules: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # Python puts this script's directory (tests/) first on sys.path, and tests/accord and
+    # tests/advisories are packages: ``accord`` would be the tests' package, and every
+    # ``accord.*`` module would then come from wherever the editable install points (the main
+    # checkout), not from PYTHONPATH. Drop it, so the modules under test are the ones imported.
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]
     sys.exit(main(sys.argv[1:]))

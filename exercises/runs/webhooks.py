@@ -21,12 +21,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from urllib3.util import Timeout
 
 from accord.db import utcnow
+from accord.webhooks import post_json
 from exercises.models import Exercise, ExerciseDelivery, ExerciseInject, ExerciseTeam
 from exercises.runs.marking import EXERCISE_STATEMENT
 from exercises.scenarios.per_team import for_team
@@ -88,16 +87,8 @@ def _claim(session: Session, row: ExerciseDelivery, now: datetime, deadline: flo
 
 
 def send(url: str, body: dict[str, Any], key: str, deadline: float) -> tuple[bool, dict[str, Any]]:
-    """One POST with the idempotency headers and a total deadline; (ok, outcome details)."""
-    headers = {"Idempotency-Key": key, "X-Accord-Delivery": key}
-    # requests hands a urllib3 Timeout through as is; ``total`` bounds connect and read together.
-    limit = Timeout(connect=deadline, read=deadline, total=deadline)
-    try:
-        response = requests.post(url, json=body, headers=headers,
-                                 timeout=limit)  # type: ignore[arg-type]
-    except requests.RequestException as exc:
-        return False, {"error": type(exc).__name__ + ": " + str(exc)[:300]}
-    return response.ok, {"http_status": response.status_code}
+    """One POST with the idempotency headers and a total deadline (:mod:`accord.webhooks`)."""
+    return post_json(url, body, key, deadline)
 
 
 def _settle(session: Session, row: ExerciseDelivery, ok: bool, outcome: dict[str, Any]) -> None:

@@ -8,13 +8,15 @@ hands them to :func:`accord.app.build_app`. The core reads them back per app fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import click
 from flask import Blueprint, Flask, current_app
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from accord.models.users import Role, User
 
@@ -50,6 +52,39 @@ class DashboardPanel:
 
 
 @dataclass(frozen=True)
+class AuditTarget:
+    """What the audit log shows for one target: its name, and a link when it has a page."""
+
+    label: str
+    url: str | None = None
+
+
+TargetLookup = Callable[[Session, Sequence[uuid.UUID]], Mapping[str, AuditTarget]]
+"""The targets with these ids, keyed by the id as text (ids that no longer exist left out).
+Called inside a request, once per page of events, so it may use ``url_for``."""
+
+
+@dataclass(frozen=True)
+class AuditTargets:
+    """How the audit log names and links one target type (``exercise``, ``feed``, ...)."""
+
+    target_type: str
+    resolve: TargetLookup
+
+
+def named_by_column(id_column: InstrumentedAttribute[uuid.UUID],
+                    name_column: InstrumentedAttribute[str],
+                    url: Callable[[str], str] | None = None) -> TargetLookup:
+    """A :data:`TargetLookup` naming each row by ``name_column`` and linking it with
+    ``url(target_id)``."""
+    def lookup(session: Session, ids: Sequence[uuid.UUID]) -> Mapping[str, AuditTarget]:
+        rows = session.execute(select(id_column, name_column).where(id_column.in_(ids)))
+        return {str(row_id): AuditTarget(str(name), url(str(row_id)) if url else None)
+                for row_id, name in rows}
+    return lookup
+
+
+@dataclass(frozen=True)
 class Feature:
     """Everything one feature package registers with the hub."""
 
@@ -67,6 +102,8 @@ class Feature:
     on_lead: Sequence[Callable[[Flask], None]] = ()
     """Run when this process's scheduler becomes the leader, before jobs run (for example to
     bring the job store back in step with the database after a crash or an upgrade)."""
+    audit_targets: Sequence[AuditTargets] = ()
+    """Names and links of the audit target types the feature records, for the audit log."""
 
 
 def install(app: Flask, features: Sequence[Feature]) -> None:
@@ -98,3 +135,7 @@ def demo_seeders(app: Flask) -> list[Callable[[Session], None]]:
 
 def lead_tasks(app: Flask) -> list[Callable[[Flask], None]]:
     return [task for feature in installed(app) for task in feature.on_lead]
+
+
+def audit_targets(app: Flask | None = None) -> list[AuditTargets]:
+    return [targets for feature in installed(app) for targets in feature.audit_targets]

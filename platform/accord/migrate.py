@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,12 +68,30 @@ class UpgradeResult:
         return f"Database is up to date (revision {after})."
 
 
-def upgrade(app: Flask, revision: str = "heads") -> UpgradeResult:
+def pending(app: Flask, revision: str = "heads") -> int | None:
+    """How many migrations ``upgrade(app, revision)`` would apply (None when it cannot tell,
+    e.g. an unknown revision: the upgrade itself then says what is wrong)."""
+    script = ScriptDirectory.from_config(alembic_config(app))
+    path = sqlite_path(app.config["DATABASE_URL"])
+    try:
+        new = path is not None and not path.exists()
+        current = "base" if new else tuple(_current(database(app).engine)) or "base"
+        return len(list(script.iterate_revisions(revision, current)))
+    except (CommandError, RevisionError, SQLAlchemyError, ValueError):
+        return None
+
+
+def upgrade(app: Flask, revision: str = "heads",
+            on_step: Callable[[str], None] | None = None) -> UpgradeResult:
     """Apply every migration up to ``revision`` on the app's database, creating a missing SQLite
-    file first (the one place a hub's database is created). Raises :class:`DatabaseUnreachable`
-    with a one-line cause when the database cannot be reached."""
+    file first (the one place a hub's database is created). ``on_step`` hears each applied
+    revision with its title (``0100_exercises_play: exercise play``). Raises
+    :class:`DatabaseUnreachable` with a one-line cause when the database cannot be reached."""
     url = app.config["DATABASE_URL"]
     config = alembic_config(app)
+    if on_step is not None:
+        config.attributes["on_version_apply"] = [
+            lambda step, **_: on_step(_describe_step(step))]
     try:
         create_sqlite_file(url)
         engine = database(app).engine
@@ -79,10 +100,21 @@ def upgrade(app: Flask, revision: str = "heads") -> UpgradeResult:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         return UpgradeResult(frozenset(before), frozenset(_current(engine)))
+    except (CommandError, RevisionError) as exc:
+        raise NotMigrated(f"revision {revision!r}: {exc}") from None
     except FileNotFoundError as exc:
         raise DatabaseUnreachable(str(exc)) from None
     except SQLAlchemyError as exc:
         raise DatabaseUnreachable(explain(exc, url)) from None
+
+
+def _describe_step(step: MigrationInfo) -> str:
+    """``0100_exercises_play: exercise play`` (the revision and the first line of its doc)."""
+    revision = ", ".join(step.up_revision_ids)
+    docs = [doc.strip().splitlines()[0] for doc in
+            (getattr(script, "doc", None) for script in step.up_revisions)
+            if isinstance(doc, str) and doc.strip()]
+    return revision + (f": {docs[0]}" if docs else "")
 
 
 def _heads(app: Flask) -> set[str]:

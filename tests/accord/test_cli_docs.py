@@ -16,7 +16,7 @@ from accord.models.users import Role
 from tests.factories import make_token, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
-# This checkout's code, not the installed one (as tests/test_fresh_imports.py does).
+# This checkout's code, not whatever the installed distribution points at.
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
 
 

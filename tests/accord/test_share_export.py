@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.cli import progress
 from accord.models.audit import AuditEvent
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
@@ -374,6 +375,26 @@ def test_export_pages_through_everything_to_a_file(app: Flask, session: Session,
     missing = cli(app, "export", "nope", "--as", "lan", "--output", str(tmp_path / "no.csv"))
     assert missing.exit_code == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # nothing half-written
+
+
+def test_export_progress_goes_to_stderr_and_leaves_stdout_unchanged(
+        app: Flask, session: Session, home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_module, "PAGE_SIZE", 2)
+    assert share(app, "".join(f"192.0.2.{n}\n" for n in range(1, 8))).exit_code == 0
+    quiet = export(app, "kristjan", "--format", "blocklist", "--quiet")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert quiet.stdout.splitlines() == [f"192.0.2.{n}" for n in range(1, 8)]
+    plain = export(app, "kristjan", "--format", "blocklist")
+    assert plain.stdout == quiet.stdout  # a quick export: no progress line, just the summary
+    assert plain.stderr == "Exported 7 values from 7 indicators from 'Partner indicators'\n"
+
+    monkeypatch.setattr(progress, "INTERVAL_SECONDS", 0.0)  # a line per object read
+    shown = export(app, "kristjan", "--format", "blocklist")
+    assert shown.exit_code == 0 and shown.stdout == quiet.stdout
+    lines = shown.stderr.splitlines()
+    assert lines == [f"Exporting 'Partner indicators': {n} objects read" for n in range(1, 8)] \
+        + ["Exported 7 values from 7 indicators from 'Partner indicators'"]
+    assert export(app, "kristjan", "--format", "blocklist", "-q").stderr == ""
 
 
 def test_exercise_collections_are_not_exported_or_fed_values(app: Flask, session: Session,

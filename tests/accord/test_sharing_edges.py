@@ -118,7 +118,7 @@ def test_the_dashboard_never_shows_exercise_objects(session: Session) -> None:
     assert _add(session, play, partner.id, drill) == {drill["id"]: "ok"}
     assert _add(session, live, partner.id, real) == {real["id"]: "ok"}
     user = make_user(session, team, Role.ANALYST)
-    shown = activity.summarise(session, user)
+    shown = activity.summarise(session, user, "Accord hub")
     assert [row.stix_id for _, row, _ in shown.recent] == [real["id"]]
     assert sum(number for *_, number in shown.by_partner) == 1
 

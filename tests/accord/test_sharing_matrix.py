@@ -371,7 +371,7 @@ def test_exports(scene: Scene, _migrated_app: Flask, reader_name: str, fmt: str)
             standing = sharing_access.standing(session, scene.usernames[reader_name],
                                                str(collection.id))
             out = io.StringIO()
-            sharing_export.export(session, standing, fmt, (), out, "test", "Accord hub")
+            sharing_export.export(session, standing, fmt, (), out, "test", hub_name="Accord hub")
             session.rollback()
             text = out.getvalue()
             if fmt == "bundle":

@@ -24,6 +24,7 @@ from accord.cli.output import CommandError
 from accord.config import CONFIG_FILE_NAME
 from accord.db import job_session
 from accord.migrate import NotMigrated, upgrade
+from accord.models.collections import Collection
 from accord.models.teams import Team
 from accord.models.users import Role
 from accord.services import collections, teams, tokens, users
@@ -51,6 +52,16 @@ DEMO_USERS = [
 
 DEMO_SERVICE_ACCOUNTS = [("lotus-sync", "Lotus CERT"), ("baltic-sync", "Baltic CERT")]
 
+LIST_FOLDER = "lists"
+"""The demo's ``FEEDS_LIST_DIRECTORY`` (in its instance folder), so the README's list feed
+example reads ``blocklist.txt`` from it."""
+SAMPLE_LIST = """# A sample list for the demo's list feed: one value a line, # for comments.
+203.0.113.66
+malware-drop.example
+http://update-check.example/payload.bin
+not a value!
+"""
+
 
 @dataclass
 class DemoCredentials:
@@ -59,6 +70,11 @@ class DemoCredentials:
     password: str = DEMO_PASSWORD
     users: list[tuple[str, str, str]] = field(default_factory=list)
     tokens: list[tuple[str, str]] = field(default_factory=list)
+    collections: list[tuple[str, str, str]] = field(default_factory=list)
+    """(alias, TAXII id, title) of the sharing collections."""
+
+
+DEMO_ALIASES = ("partner-indicators", "lotus-ir")
 
 
 def _seed_directory(session: Session) -> None:
@@ -96,6 +112,9 @@ def seed_demo(app: Flask) -> DemoCredentials:
             for seeder in features.demo_seeders(app):
                 seeder(session)
         creds.users = [(u, t, r.value) for u, t, r in DEMO_USERS]
+        creds.collections = [(c.alias or "", str(c.id), c.title) for c in session.scalars(
+            select(Collection).where(Collection.alias.in_(DEMO_ALIASES))
+            .order_by(Collection.title))]
         for username, _ in DEMO_SERVICE_ACCOUNTS:
             _, secret = tokens.create_token(session, username, "demo", ["read", "write"],
                                             expires_in_days=30)
@@ -114,6 +133,9 @@ def _print_credentials(base_url: str, creds: DemoCredentials, config_path: Path)
     click.echo("  API tokens (Authorization: Bearer ...):")
     for username, token in creds.tokens:
         click.echo(f"    {username:<14} {token}")
+    click.echo("  Collections (alias or id in TAXII URLs):")
+    for alias, collection_id, title in creds.collections:
+        click.echo(f"    {alias:<20} {collection_id}  {title}")
     click.echo(f"  Command line: this hub's settings are in {config_path}")
     if config_path.parent == Path.cwd() / "instance":
         click.echo("    `accord …` run from this folder uses it; elsewhere, add "
@@ -143,7 +165,8 @@ def demo_command(host: str, port: int, instance_path: str | None, no_serve: bool
             Path(f"{database_file}{suffix}").unlink(missing_ok=True)
     app = create_app({"ENV": "demo", "INSTANCE_PATH": str(instance),
                       "DATABASE_URL": f"sqlite:///{database_file}",
-                      "SECRET_KEY": _demo_secret(instance)})
+                      "SECRET_KEY": _demo_secret(instance),
+                      "FEEDS_LIST_DIRECTORY": str(_sample_lists(instance))})
     try:
         upgrade(app)
     except NotMigrated as exc:
@@ -163,6 +186,7 @@ def write_config_file(instance: Path, app: Flask) -> Path:
              f"INSTANCE_PATH = {json.dumps(str(instance))}",
              f"DATABASE_URL = {json.dumps(app.config['DATABASE_URL'])}",
              f"SECRET_KEY = {json.dumps(app.config['SECRET_KEY'])}",
+             f"FEEDS_LIST_DIRECTORY = {json.dumps(app.config['FEEDS_LIST_DIRECTORY'])}",
              'ENV = "demo"']
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
@@ -178,6 +202,16 @@ def require_free_port(host: str, port: int) -> None:
         except OSError as exc:
             raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc} "
                                "(is another hub running? choose another --port)") from None
+
+
+def _sample_lists(instance: Path) -> Path:
+    """The folder list feeds may read, with a sample ``blocklist.txt`` (kept if edited)."""
+    folder = instance / LIST_FOLDER
+    folder.mkdir(exist_ok=True)
+    sample = folder / "blocklist.txt"
+    if not sample.exists():
+        sample.write_text(SAMPLE_LIST, encoding="utf-8")
+    return folder
 
 
 def _demo_secret(instance: Path) -> str:

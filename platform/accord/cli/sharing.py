@@ -16,6 +16,7 @@ import click
 from flask import current_app
 
 from accord.cli.output import CommandError, app_command, emit, json_option, unit_of_work
+from accord.cli.progress import Progress
 from accord.db import utcnow
 from accord.sharing.access import standing
 from accord.sharing.export import FORMATS, ExportSummary, export
@@ -172,7 +173,8 @@ def _summary_line(summary: ExportSummary, title: str, output: str | None) -> str
 @click.option("--output", "-o", default=None,
               help="Write to this file (readable by you only) instead of standard output.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No summary line (errors only).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress and no summary line (errors only).")
 @app_command
 def export_command(collection_ref: str, username: str, fmt: str, types: tuple[str, ...],
                    output: str | None, as_json: bool, quiet: bool) -> None:
@@ -183,15 +185,18 @@ def export_command(collection_ref: str, username: str, fmt: str, types: tuple[st
     indicator values one a line, without revoked or expired indicators. IEP 2.0 policies are
     enforced: expired versions stay (except for their source team), csv and blocklist take
     only objects permitting externally-visible-direct-actions, bundles those permitting
-    internally-visible-actions; the rest are listed as held back with the reason. The
-    summary goes to standard error when the export itself goes to standard output.
+    internally-visible-actions; the rest are listed as held back with the reason. Progress
+    (objects read so far) goes to standard error; so does the summary when the export itself
+    goes to standard output.
     """
     # The file is renamed into place only after the audit row is committed.
     with _destination(output) as out, unit_of_work() as session:
         where = standing(session, username, collection_ref)
-        summary = export(session, where, fmt, tuple(types), out, output or "standard output",
-                         str(current_app.config["HUB_NAME"]))
         title = where.collection.title
+        with Progress(f"Exporting {title!r}", quiet=quiet or as_json) as progress:
+            summary = export(session, where, fmt, tuple(types), out, output or "standard output",
+                             lambda count: progress.update(count, f"{count:,} objects read"),
+                             hub_name=str(current_app.config["HUB_NAME"]))
     if quiet and not as_json:
         return
     to_stdout = output in (None, "-")

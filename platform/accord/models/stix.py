@@ -45,6 +45,7 @@ class StixObject(Base):
         Index("ix_stix_objects_collection_latest_added", "collection_id", "is_latest",
               "date_added"),
         Index("ix_stix_objects_origin", "origin"),
+        Index("ix_stix_objects_expiry_recorded_expires", "expiry_recorded", "expires_at"),
     )
 
     pk: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -75,6 +76,10 @@ class StixObject(Base):
     # When recipients stop seeing this version: the earlier of the policy's end_date and the
     # agreement's retention after date_added. The source team still sees it (rule 3).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Whether the retention audit (accord.sharing.retention) has recorded this version's
+    # ``object.expired`` row: each expiry is recorded once.
+    expiry_recorded: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     document: Mapped[str] = mapped_column(Text)
 
 

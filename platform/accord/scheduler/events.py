@@ -17,7 +17,7 @@ from apscheduler.events import (
 log = logging.getLogger("accord.scheduler")
 
 JOB_EVENTS = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
-QUIET_JOBS = frozenset({"accord.wake", "accord.envelopes"})
+QUIET_JOBS = frozenset({"accord.wake", "accord.envelopes", "accord.retention"})
 """Housekeeping polls that run every few seconds: logged at DEBUG only."""
 
 

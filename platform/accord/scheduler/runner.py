@@ -20,6 +20,8 @@ from accord.scheduler.jobs import (
 )
 from accord.scheduler.lease import Lease
 from accord.sharing.envelope_queue import drain_job
+from accord.sharing.retention import INTERVAL_SECONDS as RETENTION_SECONDS
+from accord.sharing.retention import retention_job
 
 log = logging.getLogger("accord.scheduler")
 QUEUE_POLL_SECONDS = 2  # how often the leader looks for queued envelopes
@@ -56,6 +58,10 @@ class SchedulerRunner:
             self.scheduler.add_listener(JobLog(), JOB_EVENTS)
             self.scheduler.add_job(_wake, "interval", seconds=WAKE_SECONDS, id="accord.wake",
                                    jobstore="memory", replace_existing=True)
+            # IEP 2.0 validity and agreement retention: one audit row per collection per run.
+            self.scheduler.add_job(retention_job, "interval", seconds=RETENTION_SECONDS,
+                                   id="accord.retention", jobstore="memory",
+                                   replace_existing=True)
             if self.app.config.get("TAXII_ASYNC_OBJECTS"):
                 self.scheduler.add_job(drain_job, "interval", seconds=QUEUE_POLL_SECONDS,
                                        id="accord.envelopes", jobstore="memory",

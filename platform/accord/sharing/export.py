@@ -273,10 +273,19 @@ WRITERS: dict[str, Callable[[Iterable[Row], TextIO, ExportSummary, Carrier], Non
     "bundle": write_bundle, "csv": write_csv, "blocklist": write_blocklist}
 
 
+def _counted(rows: Iterable[Row], progress: Callable[[int], None]) -> Iterator[Row]:
+    """``rows``, calling ``progress`` with the number read so far after each one."""
+    for count, row in enumerate(rows, 1):
+        yield row
+        progress(count)
+
+
 def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...], out: TextIO,
-           destination: str, hub_name: str) -> ExportSummary:
+           destination: str, progress: Callable[[int], None] | None = None, *,
+           hub_name: str) -> ExportSummary:
     """Write what ``standing.user``'s team may read and IEP lets it take to ``out``; audit it
-    (rule 6) with what was held back and why. ``hub_name`` names the hub for hidden sources."""
+    (rule 6) with what was held back and why. ``progress`` (the CLI's progress display) hears
+    the number of objects read so far; ``hub_name`` names the hub for hidden sources."""
     if fmt not in WRITERS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "blocklist":
@@ -287,8 +296,9 @@ def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...
     assert_not_exercise_collection(standing.collection, "export as live data")
     summary = ExportSummary(fmt)
     carrier = Carrier(session, hub_name, standing.user.team_id)
-    rows = _permitted(_live(visible_rows(session, standing, types), summary), summary, carrier,
-                      ACTIONS[fmt])
+    rows = visible_rows(session, standing, types)
+    rows = _permitted(_live(_counted(rows, progress) if progress else rows, summary), summary,
+                      carrier, ACTIONS[fmt])
     WRITERS[fmt](outbound_rows(rows, carrier), out, summary, carrier)
     audit.record(session, ACTION, actor=standing.user, target_type="collection",
                  target_id=standing.collection.id,

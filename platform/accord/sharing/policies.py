@@ -25,7 +25,7 @@ from accord.models.agreements import Agreement
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
 from accord.sharing.validation import is_stix_id
-from accord.tlp import marking_refs
+from accord.tlp import MARKING_ID_TO_TLP, marking_refs
 
 IDS_PER_QUERY = 5000
 
@@ -74,6 +74,7 @@ def batch_policies(session: Session, collection: Collection,
                for ref in marking_refs(obj)}
     wanted = sorted(ref for ref in written
                     if ref not in found.by_marking and ref not in found.broken
+                    and ref not in MARKING_ID_TO_TLP
                     and ref.startswith("marking-definition--") and is_stix_id(ref))
     for start in range(0, len(wanted), IDS_PER_QUERY):
         for document in session.scalars(select(StixObject.document).where(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from accord.db import utcnow
 from accord.models.stix import StixObject
 from accord.sharing.visibility import visible_clause
 from accord.tlp import ReadAccess
@@ -64,8 +65,8 @@ class Page(DatedRows):
     more: bool = False
 
 
-def _version_clause(versions: VersionFilter, access: ReadAccess, by_id: bool = False
-                    ) -> ColumnElement[bool] | None:
+def _version_clause(versions: VersionFilter, access: ReadAccess, now: datetime,
+                    by_id: bool = False) -> ColumnElement[bool] | None:
     """``match[version]`` over the versions this reader may see (TAXII 2.1 s3.4.1): ``last``
     is the newest visible version, ``first`` the oldest, so a hidden version neither hides
     the ones the reader may see nor shows that it exists."""
@@ -74,7 +75,7 @@ def _version_clause(versions: VersionFilter, access: ReadAccess, by_id: bool = F
     parts: list[ColumnElement[bool]] = []
     other = aliased(StixObject)
     same_object = and_(other.collection_id == StixObject.collection_id,
-                       other.stix_id == StixObject.stix_id, visible_clause(access, other))
+                       other.stix_id == StixObject.stix_id, visible_clause(access, other, now))
     if versions.last:
         # For id lookups the flag is wrapped so no planner picks the (collection, is_latest,
         # date_added) index and walks the whole collection instead of the stix_id index.
@@ -90,10 +91,13 @@ def _version_clause(versions: VersionFilter, access: ReadAccess, by_id: bool = F
     return or_(*parts) if parts else None
 
 
-def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilter
-               ) -> list[ColumnElement[bool]]:
-    """Every WHERE condition of a read: collection, TLP policy and the client's filters."""
-    where = [StixObject.collection_id == collection_id, visible_clause(access)]
+def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilter,
+               now: datetime | None = None) -> list[ColumnElement[bool]]:
+    """Every WHERE condition of a read: collection, read policy (TLP, and IEP validity at
+    ``now``, default the hub's clock) and the client's filters. One ``now`` for the row and
+    for ``match[version]``, so an expired newest version makes the previous one the last."""
+    now = now or utcnow()
+    where = [StixObject.collection_id == collection_id, visible_clause(access, now=now)]
     if filters.ids:
         where.append(StixObject.stix_id.in_(filters.ids))
     if filters.types:
@@ -102,7 +106,7 @@ def conditions(collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilt
         where.append(StixObject.spec_version.in_(filters.spec_versions))
     if filters.added_after is not None:
         where.append(StixObject.date_added > filters.added_after)
-    version = _version_clause(filters.versions, access, by_id=bool(filters.ids))
+    version = _version_clause(filters.versions, access, now, by_id=bool(filters.ids))
     if version is not None:
         where.append(version)
     return where
@@ -119,9 +123,9 @@ def _date_order(by_id: bool) -> ColumnElement[Any]:
 
 def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID,
               access: ReadAccess, filters: ObjectFilter, limit: int,
-              after: datetime | None = None) -> Page:
+              after: datetime | None = None, now: datetime | None = None) -> Page:
     """Up to ``limit`` visible rows (the given columns plus ``date_added``) in date order."""
-    where = conditions(collection_id, access, filters)
+    where = conditions(collection_id, access, filters, now)
     if after is not None:
         where.append(StixObject.date_added > after)
     query: Select[Any] = (select(*columns, StixObject.date_added).where(and_(*where))

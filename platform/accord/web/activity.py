@@ -24,8 +24,13 @@ from accord.models.stix import StixObject
 from accord.models.users import User
 from accord.sharing.exercise_separation import exercise_id_clause, is_exercise_collection
 from accord.sharing.query import ObjectFilter, VersionFilter, conditions
+from accord.sharing.recipient_view import (
+    hides_source_clause,
+    source_team_name,
+    team_name,
+)
 from accord.tlp import Tlp
-from accord.web.object_search import summary, team_name
+from accord.web.object_search import summary
 
 WINDOW = timedelta(days=7)
 RECENT = 8
@@ -55,16 +60,20 @@ class Activity:
         return {entry.collection.id: entry for entry in self.collections}
 
 
-def summarise(session: Session, user: User, now: datetime | None = None) -> Activity:
-    """Partner shares by team, TLP and type, collection activity and the newest partner objects."""
-    since = (now or utcnow()) - WINDOW
+def summarise(session: Session, user: User, hub_name: str, now: datetime | None = None
+              ) -> Activity:
+    """Partner shares by team, TLP and type, collection activity and the newest partner objects.
+    Versions expired for recipients are not counted; a source hidden by its IEP policy counts
+    and shows as ``hub_name`` (docs/sharing-rules.md "IEP 2.0 policies")."""
+    now = now or utcnow()
+    since = now - WINDOW
     activity = Activity(since=since)
     shares: Counter[tuple[str, Tlp, str]] = Counter()
     newest: list[tuple[Collection, Any]] = []
     for collection, grant in authz.visible_collections(session, user.team_id):
         if not authz.can_read(grant):
             continue
-        where = conditions(collection.id, authz.read_access(user, grant), EVERY_VERSION)
+        where = conditions(collection.id, authz.read_access(user, grant), EVERY_VERSION, now)
         recent = [*where, StixObject.date_added >= since]
         count, last = session.execute(select(func.count(), func.max(StixObject.date_added))
                                       .where(*recent)).one()
@@ -72,14 +81,20 @@ def summarise(session: Session, user: User, now: datetime | None = None) -> Acti
         if is_exercise_collection(collection):
             continue  # the live panels never show exercise objects (rule 5)
         partners = [*recent, StixObject.source_team_id != user.team_id, ~exercise_id_clause()]
+        hidden = hides_source_clause()
         for name, level, kind, number in session.execute(
-                select(team_name, StixObject.tlp, StixObject.stix_type, func.count())
-                .where(*partners).group_by(StixObject.source_team_id, StixObject.tlp,
-                                           StixObject.stix_type)):
+                select(team_name(), StixObject.tlp, StixObject.stix_type, func.count())
+                .where(*partners, ~hidden).group_by(StixObject.source_team_id, StixObject.tlp,
+                                                    StixObject.stix_type)):
             shares[(name, level, kind)] += number
+        for level, kind, number in session.execute(
+                select(StixObject.tlp, StixObject.stix_type, func.count())
+                .where(*partners, hidden).group_by(StixObject.tlp, StixObject.stix_type)):
+            shares[(hub_name, level, kind)] += number
         newest.extend((collection, row) for row in session.execute(
             select(StixObject.stix_id, StixObject.stix_type, StixObject.tlp,
-                   StixObject.date_added, StixObject.document, team_name)
+                   StixObject.date_added, StixObject.document,
+                   source_team_name(user.team_id, hub_name))
             .where(*partners).order_by(StixObject.date_added.desc()).limit(RECENT)))
     activity.by_partner = sorted(((name, level, kind, number)
                                   for (name, level, kind), number in shares.items()),

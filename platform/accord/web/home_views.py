@@ -9,7 +9,7 @@ partner object names and patterns.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from accord import audit, authz, features
 from accord.db import get_session
@@ -31,7 +31,7 @@ def dashboard() -> str:
         if context is not None:
             panels.append((panel.template, context))
     collections = authz.visible_collections(db, user.team_id)
-    summary = activity.summarise(db, user)
+    summary = activity.summarise(db, user, current_app.config["HUB_NAME"])
     audit.record(db, "web.read.dashboard", actor=user, details={
         "collections": len(collections), "partner_objects": len(summary.recent),
         "tlp": sorted({row.tlp.value for _, row, _ in summary.recent}),

@@ -2,7 +2,9 @@
 
 Every query starts from :func:`accord.sharing.query.conditions` (collection, the reader's TLP
 policy, type and version filters, as TAXII 2.1 s3.4.1 reads apply them) and only narrows it,
-so a page, a count or a filter choice never shows what the reader may not see. Pages are keyset
+so a page, a count or a filter choice never shows what the reader may not see: no version
+expired for recipients, no source hidden by an IEP policy (docs/sharing-rules.md "IEP 2.0
+policies"). Pages are keyset
 pages on ``date_added``, unique per collection (rule 7), newest first.
 """
 
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 from accord.errors import BadRequest
 from accord.models.stix import StixObject
 from accord.models.teams import Team
-from accord.models.users import User
+from accord.sharing import recipient_view
 from accord.sharing.query import DatedRows, ObjectFilter, conditions
 from accord.sharing.timestamps import parse_timestamp
 from accord.tlp import ReadAccess, Tlp
@@ -30,10 +32,6 @@ PAGE_SIZE = 50
 MAX_TEXT = 200
 MAX_TYPE = 250
 
-team_name = (select(Team.name).where(Team.id == StixObject.source_team_id)
-             .correlate(StixObject).scalar_subquery().label("team_name"))
-user_name = (select(User.username).where(User.id == StixObject.source_user_id)
-             .correlate(StixObject).scalar_subquery().label("user_name"))
 
 
 @dataclass(frozen=True)
@@ -97,11 +95,11 @@ def search_conditions(collection_id: uuid.UUID, access: ReadAccess, search: Sear
         # Stored documents are JSON text: escape the needle the same way so quotes and
         # backslashes in a pattern match too; LIKE wildcards are escaped by autoescape.
         needle = json.dumps(search.text, ensure_ascii=False)[1:-1]
-        where.append(StixObject.document.icontains(needle, autoescape=True))
+        where.append(recipient_view.text_clause(access.team_id, needle))
     if search.tlp is not None:
         where.append(StixObject.tlp == search.tlp)
     if search.source_team is not None:
-        where.append(StixObject.source_team_id == search.source_team)
+        where.append(recipient_view.from_team_clause(access.team_id, search.source_team))
     start, end = forms.day_range(search.added_from, search.added_to)
     if start is not None:
         where.append(StixObject.date_added >= start)
@@ -134,14 +132,17 @@ def summary(document: str) -> dict[str, str]:
 
 
 def search_page(session: Session, collection_id: uuid.UUID, access: ReadAccess, search: Search,
-                before: datetime | None = None, after: datetime | None = None,
+                hub_name: str, before: datetime | None = None, after: datetime | None = None,
                 limit: int = PAGE_SIZE) -> ResultPage:
-    """The page of matches older than ``before`` (or newer than ``after``), newest first."""
+    """The page of matches older than ``before`` (or newer than ``after``), newest first;
+    a source hidden from the reader by its IEP policy shows as ``hub_name``."""
     where = search_conditions(collection_id, access, search)
     total = int(session.scalar(select(func.count()).select_from(StixObject)
                                .where(and_(*where))) or 0)
     query = select(StixObject.stix_id, StixObject.stix_type, StixObject.tlp,
-                   StixObject.version, StixObject.date_added, StixObject.document, team_name)
+                   StixObject.version, StixObject.date_added, StixObject.document,
+                   StixObject.expires_at, StixObject.iep_policy,
+                   recipient_view.source_team_name(access.team_id, hub_name))
     if after is not None:
         rows = list(session.execute(query.where(*where, StixObject.date_added > after)
                                     .order_by(StixObject.date_added).limit(limit)))[::-1]
@@ -162,10 +163,12 @@ def _any(session: Session, where: list[ColumnElement[bool]], edge: ColumnElement
 
 def choices(session: Session, collection_id: uuid.UUID, access: ReadAccess
             ) -> tuple[list[str], list[tuple[uuid.UUID, str]]]:
-    """The types and source teams among the objects the reader may see (for the form)."""
+    """The types and source teams among the objects the reader may see (for the form); a team
+    whose only objects hide their source from the reader is not offered."""
     where = conditions(collection_id, access, ObjectFilter())
     types = list(session.scalars(select(StixObject.stix_type).where(*where).distinct()
                                  .order_by(StixObject.stix_type)))
+    named = [*where, ~recipient_view.hidden_from_clause(access.team_id)]
     teams = session.execute(select(Team.id, Team.name).where(
-        Team.id.in_(select(StixObject.source_team_id).where(*where))).order_by(Team.name))
+        Team.id.in_(select(StixObject.source_team_id).where(*named))).order_by(Team.name))
     return types, [(row.id, row.name) for row in teams]
