@@ -10,6 +10,7 @@ deterministic one built from the stored statements (same policy, same id, on eve
 A version whose policy hides its source (``attribution: must-not``) names the hub identity as
 its creator for every recipient but its source team, and the hub's identity object goes out
 with it. Versions past ``expires_at`` never leave, except to the source team's own export.
+The table per statement and path: docs/sharing-rules.md "IEP 2.0 on outbound copies".
 """
 
 from __future__ import annotations
