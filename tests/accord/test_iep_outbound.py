@@ -22,7 +22,7 @@ from accord.models.agreements import Agreement
 from accord.models.stix import StixObject
 from accord.models.users import Role
 from accord.sharing.attribution import hub_identity_id
-from accord.sharing.carried import EXPIRED, policy_marking_id
+from accord.sharing.carried import policy_marking_id
 from accord.sharing.ingest import Author, add_objects
 from accord.tlp import Tlp
 from tests.accord.test_share_export import Home, audits, export, home
@@ -160,14 +160,18 @@ def test_expired_versions_leave_only_to_their_source_team(
     assert marked["id"] not in _ids(objects) and plain["id"] in _ids(objects)
 
 
-def test_expired_rows_reaching_an_export_are_listed_as_held_back(
+def test_an_expired_version_is_not_even_read_for_an_export(
         app: Flask, session: Session, home: Home, clock: ManualClock) -> None:
+    """The read path already leaves it out for recipients (accord.sharing.visibility): the
+    export neither writes nor lists it; the source team's export still has it."""
     marked, _ = _partner_shares(session, home, end_date=_stamp(utcnow() + timedelta(hours=1)))
     clock.advance(seconds=7200)
     export(app, "lan", "--format", "csv", "--type", "indicator")
     details = _last_export_details(session)
-    assert details["held_back"] == [{"id": marked["id"], "reason": EXPIRED}]
-    assert details["objects"] == 1 and details["held_back_count"] == 1
+    assert details["held_back"] == [] and details["objects"] == 1
+    export(app, "kristjan", "--format", "csv", "--type", "indicator")
+    assert _last_export_details(session)["objects"] == 2
+    assert marked["id"] in export(app, "kristjan", "--format", "csv").stdout
 
 
 def _agreement_collection(session: Session, home: Home) -> Any:
