@@ -13,10 +13,16 @@ from collections.abc import Collection as Ids
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from accord.db import utcnow
 from accord.errors import BadRequest, Conflict
+from accord.iep import IepError, policy_in_marking
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
+from accord.sharing.carried import EXPIRED, NEEDS_ENCRYPTION, is_expired, needs_encryption
 from accord.sharing.exercise_separation import is_exercise_collection, is_exercise_data
+from accord.sharing.policies import batch_policies
 from accord.tlp import Tlp, declared_levels, effective_tlp, may_sync, sync_ceilings
 from feeds.models import FeedKind, FeedSource
 
@@ -66,22 +72,52 @@ def pull_admit(feed: FeedSource) -> Any:
     """The rule :func:`accord.sharing.ingest.add_objects` applies to a pulled object once its
     effective TLP is known (a partner-defined TLP definition already on this hub included)."""
     def admit(obj: Mapping[str, Any], level: Tlp) -> str | None:
-        return _reason(level, feed.max_tlp, own=False)
+        return None if is_iep_marking(obj) else _reason(level, feed.max_tlp, own=False)
     return admit
+
+
+def is_iep_marking(obj: Mapping[str, Any]) -> bool:
+    """An IEP marking-definition: vocabulary that must travel with the objects it marks (so
+    the next hub stores their policy), whatever TLP its own collection would give it."""
+    try:
+        return policy_in_marking(obj) is not None
+    except IepError:
+        return False  # ingest refuses it with the reason
 
 
 def pull_verdicts(feed: FeedSource, page: Sequence[Mapping[str, Any]], exercise: Ids[str]
                   ) -> list[str | None]:
     """Why each pulled object of ``page`` must not be imported, or None: exercise data (by
-    marking, label or id), RED, another team's AMBER+STRICT, anything above ``max_tlp``.
+    marking, label or id), RED, another team's AMBER+STRICT, anything above ``max_tlp``. IEP
+    marking-definitions always pass (:func:`is_iep_marking`).
 
     The TLP levels the page's own marking-definitions declare are found once per page.
     """
     declared = declared_levels(page)
     default = feed.collection.default_tlp
     return [DROP_EXERCISE if is_exercise_data(obj, exercise)
+            else None if is_iep_marking(obj)
             else _reason(effective_tlp(obj, default, declared), feed.max_tlp, own=False)
             for obj in page]
+
+
+def refuse_unencrypted(session: Session, feed: FeedSource, objects: list[dict[str, Any]]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A pull over plain http: the objects whose IEP policy (own markings in the page or on the
+    hub, and the local collection's agreement default) requires encryption in transit are
+    refused one by one with the reason; the rest are kept. Over https nothing is refused."""
+    if not plain_http(feed):
+        return objects, []
+    policies = batch_policies(session, feed.collection, objects)
+    keep: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    for obj in objects:
+        policy, _ = policies.policy_for(obj)  # a malformed policy is ingest's to report
+        if policy is not None and policy.needs_encryption_in_transit:
+            refused.append({"id": obj.get("id"), "reason": NEEDS_ENCRYPTION})
+        else:
+            keep.append(obj)
+    return keep, refused
 
 
 def push_verdict(feed: FeedSource, row: StixObject, obj: Mapping[str, Any],
@@ -90,7 +126,8 @@ def push_verdict(feed: FeedSource, row: StixObject, obj: Mapping[str, Any],
 
     Never RED; AMBER+STRICT only the collection owner's own; never above the destination's
     ``max_tlp``; never back to the partner it came from; never a contested version; never
-    exercise data.
+    exercise data; never once expired (IEP end_date or retention); never over plain http
+    when its IEP policy requires encryption in transit.
     """
     owner = feed.collection.owner_team
     own = row.source_team_id == owner.id and row.origin in (None, owner.identity_id)
@@ -103,4 +140,14 @@ def push_verdict(feed: FeedSource, row: StixObject, obj: Mapping[str, Any],
         return DROP_CONTESTED
     if is_exercise_data(obj, exercise):
         return DROP_EXERCISE
+    if is_expired(row.expires_at, utcnow()):
+        return EXPIRED
+    if plain_http(feed) and needs_encryption(row.iep_policy):
+        return NEEDS_ENCRYPTION
     return None
+
+
+def plain_http(feed: FeedSource) -> bool:
+    """Whether the feed talks to its remote without TLS (an ``http://`` URL)."""
+    return str(feed.settings.get("url", "")).strip().lower().startswith("http://")
+

@@ -8,6 +8,11 @@ so ``stored`` counts only what is new there. An envelope the remote refuses (413
 bisected until the objects it refuses are isolated; those are dropped with the reason and the
 rest go through. Each envelope becomes a :class:`~feeds.models.FeedPush` with the remote's
 status resource (§4.3); pending statuses are refreshed on later runs.
+
+IEP 2.0 (issue 17): expired versions and, to a plain ``http://`` remote, versions whose policy
+requires encryption in transit are dropped with the reason (:func:`feeds.policy.push_verdict`);
+the others carry their IEP marking, whose definition (and the hub identity naming a hidden
+source) is sent ahead of the first object using it (:mod:`accord.sharing.carried`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from taxii2client.v21 import Collection, Status
 
 from accord import authz
 from accord.models.stix import StixObject
+from accord.sharing.carried import Carrier
 from accord.sharing.exercise_separation import exercise_ids
 from accord.sharing.outbound import outbound_copy
 from feeds import policy
@@ -58,9 +64,11 @@ def require_agreement(session: Session, feed: FeedSource) -> None:
         raise AgreementNotInForce(f"nothing pushed: {refusal}")
 
 
-def batches(session: Session, feed: FeedSource, batch: int) -> Iterator[Batch]:
-    """Successive batches of local versions added after the push watermark."""
+def batches(session: Session, feed: FeedSource, batch: int, hub_name: str) -> Iterator[Batch]:
+    """Successive batches of local versions added after the push watermark; ``hub_name``
+    names the hub in place of a source the IEP policy hides."""
     after = feed.push_watermark
+    carrier = Carrier(session, hub_name)  # a remote is never the source team
     while True:
         query = (select(StixObject).where(StixObject.collection_id == feed.collection_id)
                  .order_by(StixObject.date_added).limit(batch))
@@ -75,7 +83,11 @@ def batches(session: Session, feed: FeedSource, batch: int) -> Iterator[Batch]:
             obj = json.loads(row.document)
             reason = policy.push_verdict(feed, row, obj, exercise)
             if reason is None:
-                current.objects.append(outbound_copy(obj, row.tlp, row.origin))
+                carry = carrier.carry(obj, row.iep_policy, row.source_team_id)
+                current.objects.extend(carrier.take())
+                if carrier.passes(obj):
+                    current.objects.append(outbound_copy(obj, row.tlp, row.origin,
+                                                         carry=carry))
             else:
                 current.dropped.append({"id": row.stix_id, "reason": reason})
         yield current

@@ -15,7 +15,7 @@ from accord.sharing.exercise_separation import exercise_ids
 from feeds import pull, push, remote, secrets
 from feeds.context import RunContext, add_reasons
 from feeds.models import FeedRun, RunOutcome
-from feeds.policy import pull_admit, pull_verdicts
+from feeds.policy import pull_admit, pull_verdicts, refuse_unencrypted
 from feeds.prefetch import read_ahead
 from feeds.store import add_objects
 
@@ -42,6 +42,8 @@ def run_pull(ctx: RunContext) -> None:
                 keep.append(obj)
             else:
                 reasons.append({"id": obj.get("id"), "reason": reason})
+        keep, refused = refuse_unencrypted(session, feed, keep)
+        reasons += refused
         result = add_objects(session, feed.collection, author, keep, feed.partner_team,
                              admit=pull_admit(feed))
         run.pages += 1
@@ -75,7 +77,8 @@ def run_push(ctx: RunContext) -> None:
     max_bytes = remote.max_content_length(collection)
     push.refresh_pending(session, feed, collection)
     session.commit()
-    for batch in push.batches(session, feed, int(feed.settings.get("page_size") or 500)):
+    for batch in push.batches(session, feed, int(feed.settings.get("page_size") or 500),
+                              str(ctx.app.config["HUB_NAME"])):
         run.pages += 1
         run.fetched += batch.read
         run.dropped += len(batch.dropped)

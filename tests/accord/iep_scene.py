@@ -131,8 +131,10 @@ class Seen:
 
 
 def _taxii(reader: Reader, path: str) -> Any:
-    return reader.web.get(path, headers={"Authorization": bearer(reader.secret),
-                                         "Accept": TAXII})
+    # Over TLS: the scene's policy says encrypt_in_transit: must, and automation never gets
+    # such a version over plain http (docs/sharing-rules.md "IEP 2.0 on outbound copies").
+    return reader.web.get(path, base_url="https://localhost",
+                          headers={"Authorization": bearer(reader.secret), "Accept": TAXII})
 
 
 def _ids(response: Any, key: str = "objects") -> set[str]:

@@ -371,7 +371,7 @@ def test_exports(scene: Scene, _migrated_app: Flask, reader_name: str, fmt: str)
             standing = sharing_access.standing(session, scene.usernames[reader_name],
                                                str(collection.id))
             out = io.StringIO()
-            sharing_export.export(session, standing, fmt, (), out, "test")
+            sharing_export.export(session, standing, fmt, (), out, "test", hub_name="Accord hub")
             session.rollback()
             text = out.getvalue()
             if fmt == "bundle":
@@ -437,7 +437,7 @@ def test_push_sends_only_what_may_leave_with_its_tlp_stated(scene: Scene,
                 collection=str(collection.id), partner_team=partner.name,
                 max_tlp="amber+strict", settings={"url": "http://127.0.0.1:9/taxii2/",
                                                   "collection": str(uuid.uuid4())})
-            for batch in push.batches(session, feed, 500):
+            for batch in push.batches(session, feed, 500, "Accord hub"):
                 sent += batch.objects
         session.rollback()
     wanted = {(s.stix_id, m) for s in scene.shared if s.own

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+from flask import current_app
 
 from accord.cli.output import CommandError, app_command, emit, json_option, unit_of_work
 from accord.cli.progress import Progress
@@ -156,7 +157,11 @@ def _summary_line(summary: ExportSummary, title: str, output: str | None) -> str
             if summary.format == "blocklist" else f"{summary.objects} objects")
     skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(summary.skipped.items()))
     to = f" to {output}" if output not in (None, "-") else ""
-    return f"Exported {what} from {title!r}{to}" + (f" (left out: {skipped})" if skipped else "")
+    line = f"Exported {what} from {title!r}{to}" + (f" (left out: {skipped})" if skipped else "")
+    if summary.held_back_count:
+        line += f"\nHeld back by IEP policy: {summary.held_back_count}" + "".join(
+            f"\n  {item['id']}: {item['reason']}" for item in summary.held_back)
+    return line
 
 
 @click.command("export")
@@ -175,11 +180,14 @@ def export_command(collection_ref: str, username: str, fmt: str, types: tuple[st
                    output: str | None, as_json: bool, quiet: bool) -> None:
     """Export COLLECTION (id or alias) under the TLP rules of USERNAME's team.
 
-    bundle: a STIX 2.1 bundle with the TLP marking-definitions referenced; csv: id, type,
-    value, pattern, tlp, source_team, created, modified, valid_until; blocklist: indicator
-    values one a line, without revoked or expired indicators. Progress (objects read so far)
-    goes to standard error; so does the summary when the export itself goes to standard
-    output.
+    bundle: a STIX 2.1 bundle with the TLP and IEP marking-definitions referenced; csv: id,
+    type, value, pattern, tlp, source_team, created, modified, valid_until; blocklist:
+    indicator values one a line, without revoked or expired indicators. IEP 2.0 policies are
+    enforced: expired versions stay (except for their source team), csv and blocklist take
+    only objects permitting externally-visible-direct-actions, bundles those permitting
+    internally-visible-actions; the rest are listed as held back with the reason. Progress
+    (objects read so far) goes to standard error; so does the summary when the export itself
+    goes to standard output.
     """
     # The file is renamed into place only after the audit row is committed.
     with _destination(output) as out, unit_of_work() as session:
@@ -187,7 +195,8 @@ def export_command(collection_ref: str, username: str, fmt: str, types: tuple[st
         title = where.collection.title
         with Progress(f"Exporting {title!r}", quiet=quiet or as_json) as progress:
             summary = export(session, where, fmt, tuple(types), out, output or "standard output",
-                             lambda count: progress.update(count, f"{count:,} objects read"))
+                             lambda count: progress.update(count, f"{count:,} objects read"),
+                             hub_name=str(current_app.config["HUB_NAME"]))
     if quiet and not as_json:
         return
     to_stdout = output in (None, "-")

@@ -6,6 +6,14 @@ the end. Exercise collections never export as live data and exercise objects (by
 or an id ever stored in an exercise collection) are held back (rule 5); service accounts never
 see RED, so they never export it (rule 3). Objects are written in outbound form
 (:mod:`accord.sharing.outbound`): each carries its effective TLP and origin.
+
+IEP 2.0 (issue 17): a version past its ``expires_at`` is exported only to its source team; an
+export implies an action (:data:`ACTIONS`: a blocklist or CSV of values is for blocking,
+``externally-visible-direct-actions``; a bundle is for analysis, ``internally-visible-actions``)
+and an object whose ``permitted_actions`` does not reach it is held back. Held-back objects
+are listed with the reason in the summary and the export's audit row (``held_back``). Copies
+carry their policy's IEP marking (the definition is in the bundle) and name the hub instead of
+a source the policy hides (``attribution: must-not``), except in the source team's own export.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import csv
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TextIO
@@ -26,9 +34,12 @@ from sqlalchemy.orm import Session
 from accord import audit
 from accord.db import utcnow
 from accord.errors import BadRequest
+from accord.iep import Action, parse_policy
 from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.sharing.access import Standing
+from accord.sharing.attribution import hides_source
+from accord.sharing.carried import EXPIRED, Carrier, is_expired
 from accord.sharing.exercise_separation import (
     assert_not_exercise_collection,
     exercise_ids,
@@ -46,6 +57,10 @@ PAGE_SIZE = 500
 CSV_COLUMNS = ("id", "type", "value", "pattern", "tlp", "source_team", "created", "modified",
                "valid_until")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The action each format implies, for IEP ``permitted_actions`` (issue 17 shared brief).
+ACTIONS = {"bundle": Action.INTERNALLY_VISIBLE, "csv": Action.EXTERNALLY_VISIBLE_DIRECT,
+           "blocklist": Action.EXTERNALLY_VISIBLE_DIRECT}
+MAX_HELD_BACK_LISTED = 1000  # in the audit row and summary; the count is always exact
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,10 @@ class Row:
     tlp: Tlp
     source_team: str
     exercise: bool = False  # its id was stored in an exercise collection
+    origin: str | None = None
+    source_team_id: Any = None
+    policy: dict[str, Any] | None = None  # the version's IEP policy (StixObject.iep_policy)
+    expires_at: datetime | None = None
 
 
 @dataclass
@@ -67,6 +86,14 @@ class ExportSummary:
     values: int = 0
     tlp: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    held_back: list[dict[str, str]] = field(default_factory=list)
+    held_back_count: int = 0
+
+    def hold_back(self, row: Row, reason: str) -> None:
+        """Leave ``row`` out for an IEP reason, listed by id (never silently dropped)."""
+        self.held_back_count += 1
+        if len(self.held_back) < MAX_HELD_BACK_LISTED:
+            self.held_back.append({"id": str(row.obj.get("id")), "reason": reason})
 
     def took(self, row: Row) -> None:
         self.objects += 1
@@ -77,13 +104,14 @@ class ExportSummary:
 
     def as_json(self) -> dict[str, Any]:
         return {"format": self.format, "objects": self.objects, "values": self.values,
-                "tlp": self.tlp, "skipped": self.skipped}
+                "tlp": self.tlp, "skipped": self.skipped, "held_back": self.held_back,
+                "held_back_count": self.held_back_count}
 
 
 def visible_rows(session: Session, standing: Standing, types: tuple[str, ...],
                  page_size: int | None = None) -> Iterator[Row]:
-    """Every latest version the user's team may read, page after page (keyset, rule 7), in
-    outbound form (:mod:`accord.sharing.outbound`: effective TLP and origin stated)."""
+    """Every latest version the user's team may read, page after page (keyset, rule 7), as
+    stored (:func:`outbound_rows` makes the outbound copies of those that leave)."""
     page_size = page_size or PAGE_SIZE
     teams: dict[Any, str] = {team_id: name for team_id, name in
                              session.execute(select(Team.id, Team.name))}
@@ -91,12 +119,14 @@ def visible_rows(session: Session, standing: Standing, types: tuple[str, ...],
     after: datetime | None = None
     while True:
         page = read_page(session, [StixObject.stix_id, StixObject.document, StixObject.tlp,
-                                   StixObject.origin, StixObject.source_team_id],
+                                   StixObject.origin, StixObject.source_team_id,
+                                   StixObject.iep_policy, StixObject.expires_at],
                          standing.collection.id, access, filters, page_size, after)
         exercise = exercise_ids(session, [row.stix_id for row in page.rows])
         for row in page.rows:
-            yield Row(outbound_copy(json.loads(row.document), row.tlp, row.origin), row.tlp,
-                      teams.get(row.source_team_id, ""), row.stix_id in exercise)
+            yield Row(json.loads(row.document), row.tlp, teams.get(row.source_team_id, ""),
+                      row.stix_id in exercise, row.origin, row.source_team_id, row.iep_policy,
+                      row.expires_at)
         if not page.more:
             return
         after = page.last_added
@@ -108,6 +138,34 @@ def _live(rows: Iterable[Row], summary: ExportSummary) -> Iterator[Row]:
             summary.skip("exercise")
             continue
         yield row
+
+
+def _permitted(rows: Iterable[Row], summary: ExportSummary, carrier: Carrier,
+               action: Action) -> Iterator[Row]:
+    """The rows IEP lets this export take: not expired, and permitting ``action``; the source
+    team's own export of its own objects is not limited by their policy."""
+    now = utcnow()
+    for row in rows:
+        if carrier.sees_source(row.source_team_id):
+            yield row
+        elif is_expired(row.expires_at, now):
+            summary.hold_back(row, EXPIRED)
+        elif row.policy and not parse_policy(row.policy).permits(action):
+            summary.hold_back(row, f"IEP permitted_actions is {row.policy['permitted_actions']}"
+                                   f"; a {summary.format} export is for {action.value}")
+        else:
+            yield row
+
+
+def outbound_rows(rows: Iterable[Row], carrier: Carrier) -> Iterator[Row]:
+    """Each row as the copy that leaves: TLP and origin stated, IEP marking referenced, the
+    hub named for a source the policy hides from this reader (its CSV ``source_team`` too)."""
+    for row in rows:
+        carry = carrier.carry(row.obj, row.policy, row.source_team_id)
+        shown = carrier.hub_name if carry.creator and hides_source(row.policy) else \
+            row.source_team
+        yield replace(row, obj=outbound_copy(row.obj, row.tlp, row.origin, carry=carry),
+                      source_team=shown)
 
 
 @lru_cache(maxsize=1)
@@ -126,14 +184,22 @@ def tlp_definition(marking_id: str) -> dict[str, Any] | None:
     return definition if definition is not None and definition["id"] == marking_id else None
 
 
-def write_bundle(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> None:
-    """A STIX 2.1 bundle (section 8) of the objects and the TLP markings they reference."""
+def write_bundle(rows: Iterable[Row], out: TextIO, summary: ExportSummary,
+                 carrier: Carrier) -> None:
+    """A STIX 2.1 bundle (section 8) of the objects and the TLP markings they reference; the
+    IEP markings and hub identity the copies need come before the first object using them."""
     out.write(f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": [')
     written: set[str] = set()
     referenced: dict[str, None] = {}
     for row in rows:
-        out.write(("," if summary.objects else "") + "\n" + json.dumps(row.obj))
+        for needed in carrier.take():
+            if str(needed["id"]) not in written:
+                out.write(("," if written else "") + "\n" + json.dumps(needed))
+                written.add(str(needed["id"]))
         summary.took(row)
+        if row.obj.get("type") == "marking-definition" and str(row.obj.get("id")) in written:
+            continue  # an IEP marking already written ahead of the objects using it
+        out.write(("," if written else "") + "\n" + json.dumps(row.obj))
         written.add(str(row.obj.get("id")))
         referenced.update(dict.fromkeys(marking_refs(row.obj)))
     for marking_id in referenced:
@@ -157,7 +223,8 @@ def _value(obj: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def write_csv(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> None:
+def write_csv(rows: Iterable[Row], out: TextIO, summary: ExportSummary,
+              carrier: Carrier) -> None:
     """One line per object: ``CSV_COLUMNS``, values read from simple patterns."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -176,7 +243,8 @@ def _expired(obj: dict[str, Any], now: datetime) -> bool:
         return True
 
 
-def write_blocklist(rows: Iterable[Row], out: TextIO, summary: ExportSummary) -> None:
+def write_blocklist(rows: Iterable[Row], out: TextIO, summary: ExportSummary,
+                    carrier: Carrier) -> None:
     """One value a line, each once, from current indicators with simple patterns."""
     now = utcnow()
     seen: set[str] = set()
@@ -201,7 +269,7 @@ def write_blocklist(rows: Iterable[Row], out: TextIO, summary: ExportSummary) ->
     summary.values = len(seen)
 
 
-WRITERS: dict[str, Callable[[Iterable[Row], TextIO, ExportSummary], None]] = {
+WRITERS: dict[str, Callable[[Iterable[Row], TextIO, ExportSummary, Carrier], None]] = {
     "bundle": write_bundle, "csv": write_csv, "blocklist": write_blocklist}
 
 
@@ -213,9 +281,11 @@ def _counted(rows: Iterable[Row], progress: Callable[[int], None]) -> Iterator[R
 
 
 def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...], out: TextIO,
-           destination: str, progress: Callable[[int], None] | None = None) -> ExportSummary:
-    """Write what ``standing.user``'s team may read to ``out``; audit it (rule 6).
-    ``progress`` (the CLI's progress display) hears the number of objects read so far."""
+           destination: str, progress: Callable[[int], None] | None = None, *,
+           hub_name: str) -> ExportSummary:
+    """Write what ``standing.user``'s team may read and IEP lets it take to ``out``; audit it
+    (rule 6) with what was held back and why. ``progress`` (the CLI's progress display) hears
+    the number of objects read so far; ``hub_name`` names the hub for hidden sources."""
     if fmt not in WRITERS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "blocklist":
@@ -225,8 +295,11 @@ def export(session: Session, standing: Standing, fmt: str, types: tuple[str, ...
     standing.require_read(ACTION)
     assert_not_exercise_collection(standing.collection, "export as live data")
     summary = ExportSummary(fmt)
+    carrier = Carrier(session, hub_name, standing.user.team_id)
     rows = visible_rows(session, standing, types)
-    WRITERS[fmt](_live(_counted(rows, progress) if progress else rows, summary), out, summary)
+    rows = _permitted(_live(_counted(rows, progress) if progress else rows, summary), summary,
+                      carrier, ACTIONS[fmt])
+    WRITERS[fmt](outbound_rows(rows, carrier), out, summary, carrier)
     audit.record(session, ACTION, actor=standing.user, target_type="collection",
                  target_id=standing.collection.id,
                  details={**summary.as_json(), "types": list(types), "to": destination})

@@ -39,6 +39,7 @@ from accord.db import utcnow
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.stix import StixObject
 from accord.models.teams import Team
+from accord.sharing.attribution import hides_source
 from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
 from accord.sharing.outbound import fingerprint
 from accord.sharing.policies import batch_policies
@@ -107,6 +108,7 @@ class _Version:
     revoked: bool
     document: str
     in_batch: bool = False  # stored by this call, not yet in the database
+    iep_policy: dict[str, Any] | None = None
 
 
 @dataclass
@@ -154,11 +156,13 @@ def _held(session: Session, writer: _Writer, ids: Sequence[str]) -> dict[str, _H
         for row in session.execute(
                 select(StixObject.stix_id, StixObject.collection_id, StixObject.version,
                        StixObject.tlp, StixObject.source_team_id, StixObject.origin,
-                       StixObject.contested, StixObject.revoked, StixObject.document)
+                       StixObject.contested, StixObject.revoked, StixObject.document,
+                       StixObject.iep_policy)
                 .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY]))
                 .order_by(StixObject.date_added)):
             version = _Version(row.collection_id, row.version, row.tlp, row.source_team_id,
-                               row.origin, row.contested, row.revoked, row.document)
+                               row.origin, row.contested, row.revoked, row.document,
+                               iep_policy=row.iep_policy)
             entry = held.setdefault(row.stix_id, _Held())
             entry.versions.append(version)
             if writer.may_read(version):
@@ -224,20 +228,34 @@ class _Plan:
     origin: str | None = None  # inherited by a copy of a held version
 
 
-def _same(held: _Version, obj: Mapping[str, Any], level: Tlp, origin: str) -> bool:
-    """The held version and ``obj`` are the same content in outbound form."""
-    claimed = origin if "created_by_ref" in obj else held.origin
-    return fingerprint(json.loads(held.document), held.tlp, held.origin) == \
-        fingerprint(obj, level, claimed)
+@dataclass(frozen=True)
+class _Incoming:
+    """An incoming object with what ingest decided about it, for comparing with held ones."""
+
+    obj: Mapping[str, Any]
+    level: Tlp
+    origin: str
+    policy: dict[str, Any] | None = None
+    iep_markings: frozenset[str] = frozenset()
 
 
-def _plan(obj: Mapping[str, Any], collection: Collection, writer: _Writer,
-          entry: _Held | None, version: datetime | None, level: Tlp, origin: str) -> _Plan:
+def _same(held: _Version, new: _Incoming) -> bool:
+    """The held version and the incoming object are the same content in outbound form (IEP
+    markings compared as the policy they state, a hidden creator left out)."""
+    claimed = new.origin if "created_by_ref" in new.obj else held.origin
+    hide = hides_source(held.iep_policy) or hides_source(new.policy)
+    return fingerprint(json.loads(held.document), held.tlp, held.origin, new.iep_markings,
+                       hide) == fingerprint(new.obj, new.level, claimed, new.iep_markings, hide)
+
+
+def _plan(new: _Incoming, collection: Collection, writer: _Writer,
+          entry: _Held | None, version: datetime | None) -> _Plan:
     """The existence-dependent verdict, decided on what the writer may read (see module doc)."""
+    obj, origin = new.obj, new.origin
     if entry is None:
         return _Plan()
     same = [held for held in entry.readable if version is None or held.version == version]
-    if same and not all(_same(held, obj, level, origin) for held in same):
+    if same and not all(_same(held, new) for held in same):
         return _Plan(reason=SAME_VERSION)
     if not any(not held.contested for held in entry.readable):
         # Nothing of the origin's object is readable (at most the writer's own contested
@@ -254,7 +272,9 @@ def _plan(obj: Mapping[str, Any], collection: Collection, writer: _Writer,
         if any(held.collection_id == collection.id for held in same):
             return _Plan(duplicate=True)
         # The same version copied into another collection keeps its origin.
-        return _Plan(origin=origin if "created_by_ref" in obj else same[0].origin)
+        # (A creator the policy hides was replaced by a hub identity: the held origin stands.)
+        named = "created_by_ref" in obj and not hides_source(new.policy)
+        return _Plan(origin=origin if named else same[0].origin)
     origins = {held.origin for held in entry.readable if not held.contested}
     if origins != {origin}:
         return _Plan(reason=NOT_SOURCE_TEAM)
@@ -291,6 +311,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     held = _held(session, writer, ids)
     declared = _declared_levels(session, objects)
     policies = batch_policies(session, collection, objects)
+    iep_markings = frozenset(policies.by_marking)
     exercise = set() if collection.kind == CollectionKind.EXERCISE else \
         exercise_ids(session, ids)
     rows: list[dict[str, Any]] = []
@@ -316,8 +337,9 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         policy, reason = policies.policy_for(obj)
         reason = reason or _rule_error(obj, collection, level, exercise) or (
             admit(obj, level) if admit is not None else None)
-        plan = _plan(obj, collection, writer, entry, version, level, origin) \
-            if reason is None else _Plan(reason=reason)
+        stored_policy = policy.to_json() if policy is not None else None
+        plan = _plan(_Incoming(obj, level, origin, stored_policy, iep_markings), collection,
+                     writer, entry, version) if reason is None else _Plan(reason=reason)
         if plan.reason is not None:
             result.failures.append(_detail(stix_id, version, plan.reason))
             continue
@@ -328,12 +350,13 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         origin = plan.origin or origin
         row = _row(collection, obj, author, version or clock, clock, level, origin,
                    plan.contested, text)
-        row["iep_policy"] = policy.to_json() if policy is not None else None
+        row["iep_policy"] = stored_policy
         row["expires_at"] = policies.expires_at(policy, clock)
         clock += TICK
         rows.append(row)
         stored = _Version(collection.id, row["version"], level, author.team_id, origin,
-                          plan.contested, row["revoked"], row["document"], in_batch=True)
+                          plan.contested, row["revoked"], row["document"], in_batch=True,
+                          iep_policy=stored_policy)
         entry = held.setdefault(stix_id, _Held())
         entry.versions.append(stored)
         if writer.may_read(stored):

@@ -1,15 +1,17 @@
 """Objects, object, versions and manifest endpoints (sections 5.3-5.8), reads and writes.
 
 Service accounts (automation: connectors, a remote hub's pull) get each object in outbound form
-(:mod:`accord.sharing.outbound`): its effective TLP and origin stated, so the next hop keeps
-them. People get the object exactly as it was stored, except that a source hidden by its IEP
-2.0 policy is replaced by the hub (docs/sharing-rules.md "IEP 2.0 policies"); expired versions
-are not served to recipients at all (:mod:`accord.sharing.visibility`).
+(:func:`accord.sharing.outbound.outbound_page`): its effective TLP and origin stated, its IEP
+policy carried (the marking-definition served ahead of it), a hidden source replaced by the
+hub, so the next hop keeps them. People get the object exactly as it was stored, except that a
+source hidden by its IEP 2.0 policy is replaced by the hub (docs/sharing-rules.md "IEP 2.0
+policies"); expired versions are not served to recipients at all
+(:mod:`accord.sharing.visibility`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -23,7 +25,7 @@ from accord.errors import BadRequest, NotFound, PayloadTooLarge
 from accord.models.stix import StixObject, TaxiiStatus
 from accord.sharing import envelope_queue
 from accord.sharing.ingest import add_objects
-from accord.sharing.outbound import outbound_document
+from accord.sharing.outbound import outbound_page
 from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
 from accord.sharing.recipient_view import hidden_from, served_document
 from accord.sharing.timestamps import format_timestamp
@@ -69,27 +71,34 @@ def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource:
     session = get_session()
     page, next_token = _page(session, access, filters, resource,
                              [StixObject.document, StixObject.tlp, StixObject.origin,
-                              StixObject.iep_policy, StixObject.source_team_id])
+                              StixObject.iep_policy, StixObject.source_team_id,
+                              StixObject.expires_at])
     if not_found and not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(not_found)
     _audit_read(session, access, resource, page, [row.tlp.value for row in page.rows])
-    response = envelope(_served(access, page), page.more, next_token)
+    response = envelope(_served(session, access, page, resource), page.more, next_token)
     return with_date_headers(response, page.first_added, page.last_added)
 
 
-def _served(access: CollectionAccess, page: Page) -> Iterator[str]:
+def _served(session: Session, access: CollectionAccess, page: Page, resource: str
+            ) -> Iterable[str]:
     """Each row's JSON text for this reader: outbound form for automation (a remote hub's
-    pull), and the hub named instead of a source the IEP policy hides from the reader's team
-    (docs/sharing-rules.md "IEP 2.0 policies"); otherwise the stored text, verbatim."""
+    pull: IEP policy carried, definitions ahead of the objects on get-objects pages, nothing
+    needing encryption over plain http), and the hub named instead of a source the IEP policy
+    hides from the reader's team (docs/sharing-rules.md "IEP 2.0 policies"); otherwise the
+    stored text, verbatim."""
     team_id = access.principal.user.team_id
     hub_name = current_app.config["HUB_NAME"]
-    service = access.principal.user.is_service
+    if access.principal.user.is_service:
+        return outbound_page(session, page.rows, hub_name, team_id,
+                             access.collection.is_exercise, not request.is_secure,
+                             definitions=resource == "objects")
+    return _for_people(page, team_id, hub_name)
+
+
+def _for_people(page: Page, team_id: Any, hub_name: str) -> Iterator[str]:
     for row in page.rows:
-        document = row.document
-        if service:
-            document = outbound_document(document, row.tlp, row.origin,
-                                         access.collection.is_exercise)
-        yield served_document(document, row.iep_policy,
+        yield served_document(row.document, row.iep_policy,
                               hidden_from(team_id, row.source_team_id, row.iep_policy), hub_name)
 
 
