@@ -180,7 +180,8 @@ def _agreement_collection(session: Session, home: Home) -> Any:
                           starts_at=datetime(2026, 1, 1, tzinfo=UTC),
                           default_policy={"unmodified_resale": "must-not",
                                           "affected_party_notifications": "may",
-                                          "attribution": "must-not"})
+                                          "attribution": "must-not"},
+                          parties=[home.partner])  # grants under it work for its parties
     session.add(agreement)
     session.flush()
     collection = make_collection(session, home.owner, "Under agreement", alias="agreed")
