@@ -39,18 +39,23 @@ def grant_in_force(now: datetime | ColumnElement[Any] | None = None) -> ColumnEl
     """
     moment = utcnow() if now is None else now
     owned = aliased(Collection)
+    # Every subquery names the grant row of the enclosing statement explicitly: automatic
+    # correlation reaches only the nearest enclosing SELECT, and a nested subquery would
+    # otherwise scan every grant instead of this one.
     agreement_id = func.coalesce(
         CollectionGrant.agreement_id,
         select(owned.agreement_id).where(owned.id == CollectionGrant.collection_id)
-        .scalar_subquery())
+        .correlate(CollectionGrant).scalar_subquery())
     party = exists().where(agreement_parties.c.agreement_id == Agreement.id,
-                           agreement_parties.c.team_id == CollectionGrant.team_id)
+                           agreement_parties.c.team_id == CollectionGrant.team_id
+                           ).correlate(CollectionGrant, Agreement)
     active = exists().where(
         Agreement.id == agreement_id, Agreement.starts_at <= moment,
         or_(Agreement.ends_at.is_(None), Agreement.ends_at > moment),
-        or_(Agreement.owner_team_id == CollectionGrant.team_id, party))
+        or_(Agreement.owner_team_id == CollectionGrant.team_id, party)).correlate(CollectionGrant)
     owner = exists().where(owned.id == CollectionGrant.collection_id,
-                           owned.owner_team_id == CollectionGrant.team_id)
+                           owned.owner_team_id == CollectionGrant.team_id
+                           ).correlate(CollectionGrant)
     return or_(agreement_id.is_(None), owner, active)
 
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from accord import authz
 from accord.clock import ManualClock
 from accord.errors import BadRequest, Conflict
+from accord.models.users import Role
 from accord.services import agreements, collections
 from accord.tlp import Tlp
 from tests.accord.agreement_world import World, build
-from tests.factories import json_of, make_collection
+from tests.factories import json_of, make_collection, make_token, make_user
 from tests.taxii.wire import TAXII, bearer
 from tests.web.helpers import sign_in
 
@@ -129,3 +130,28 @@ def test_grants_under_an_agreement_are_checked_when_made(session: Session, world
     assert authz.grant_for(session, world.partner.id, plain.id) is None
     with pytest.raises(Conflict, match="ended"):
         collections.grant(session, "phishing", "CERT-EE", True, True, Tlp.AMBER)
+
+
+def test_a_removed_partner_loses_its_grant_while_other_parties_keep_theirs(
+        client: FlaskClient, session: Session, world: World) -> None:
+    """Each grant is judged on its own team: another party's grant on the same collection
+    does not keep a removed partner's grant working (every agreement subquery is correlated
+    with the grant row being judged; PostgreSQL refused the uncorrelated form outright)."""
+    partner, outsider, collection = world.partner, world.outsider, world.collection
+    title = world.agreement.title
+    agreements.update_agreement(session, title, {"partners": ["CERT-EE", "CERT-CL"]})
+    collections.grant(session, str(collection.id), outsider.name, True, False, Tlp.AMBER)
+    session.commit()
+    assert authz.grant_for(session, outsider.id, collection.id) is not None
+    agreements.update_agreement(session, title, {"partners": ["CERT-EE"]})
+    session.commit()
+    assert authz.grant_for(session, outsider.id, collection.id) is None
+    assert authz.grant_for(session, partner.id, collection.id) is not None
+    assert collection.id not in {shown.id for shown, _ in
+                                 authz.visible_collections(session, outsider.id)}
+    outsider_token = make_token(session, make_user(session, outsider, Role.ANALYST, "pablo"),
+                                ("read",))[1]
+    response = client.get(f"/taxii2/api/collections/{collection.id}/objects/",
+                          headers={"Accept": TAXII, "Authorization": bearer(outsider_token)})
+    assert response.status_code == 404
+    assert _taxii(client, world, "kristjan") == 200
