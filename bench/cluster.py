@@ -75,12 +75,13 @@ class Cluster:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.proxy_port}"
 
-    def start(self, nodes: int = 3) -> None:
+    def start(self, nodes: int = 3, workers: int = 1) -> None:
+        """``nodes`` hub nodes of ``workers`` gunicorn processes (4 threads each), then nginx."""
         self.node_ports = [free_port() for _ in range(nodes)]
         for index, port in enumerate(self.node_ports):
             self.nodes.append(self.spawn(
                 f"node{index}", [str(BIN / "accord"), "serve", "--host", "127.0.0.1", "--port",
-                                 str(port), "--workers", "1", "--threads", "4",
+                                 str(port), "--workers", str(workers), "--threads", "4",
                                  "--no-scheduler"],
                 ACCORD_INSTANCE_PATH=str(self.workdir / f"node{index}")))
         for node, port in zip(self.nodes, self.node_ports, strict=True):

@@ -157,6 +157,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--preload", type=int, default=5000)
     parser.add_argument("--nodes", default="1,3", help="node counts to run, e.g. 1 or 1,3")
+    parser.add_argument("--node-workers", default="2,1", metavar="W1,W3",
+                        help="gunicorn workers per node with one node and with several (one "
+                             "node runs as `accord serve` does by default, 2 workers; three "
+                             "nodes on two cores get one each)")
     parser.add_argument("--server-tree", type=Path, default=None, metavar="DIR",
                         help="serve the code of another Accord checkout (before/after runs)")
     parser.add_argument("--admin-url", default=os.environ.get(
@@ -174,13 +178,16 @@ def main() -> None:
         env.update(ACCORD_DATABASE_URL=url, ACCORD_SECRET_KEY=SECRET)
         if args.server_tree is not None:
             env.update(code_of(args.server_tree.resolve()))
+        single, several = (int(w) for w in args.node_workers.split(","))
         for nodes in (int(n) for n in args.nodes.split(",")):
             cluster = Cluster(work / f"n{nodes}", env)
             cluster.workdir.mkdir()
             try:
-                cluster.start(nodes=nodes)
-                run_load(f"{nodes} node(s) behind nginx", cluster.url, collection, token, ids,
-                         args.clients, args.seconds)
+                workers = single if nodes == 1 else several
+                cluster.start(nodes=nodes, workers=workers)
+                label = f"{nodes} node(s) of {workers} worker(s) x 4 threads behind nginx"
+                run_load(label, cluster.url, collection, token, ids, args.clients,
+                         args.seconds)
             finally:
                 cluster.stop()
     finally:
