@@ -81,10 +81,11 @@ the assembly's own ``serve`` and ``demo``."""
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """:func:`accord.assembly.create_app`, imported when a command first needs the hub."""
+    """The hub of one command (:func:`accord.assembly.create_app` with ``http=False``: no
+    blueprint, no web module), imported when a command first needs it."""
     from accord.assembly import factory
 
-    return factory.create_app(overrides)
+    return factory.create_app(overrides, http=False)
 
 
 def _make_app() -> Flask:

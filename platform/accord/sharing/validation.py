@@ -22,30 +22,15 @@ from stix2patterns.validator import run_validator
 
 from accord.jsonbody import MAX_DEPTH, structure_problem
 from accord.sharing import stixcheck
+from accord.sharing.identifiers import MAX_ID_LENGTH, STIX_TYPE
 from accord.sharing.timestamps import parse_timestamp
 
-_TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 # A plain STIX pattern string literal compared against (after an operator, a comma or an opening
 # parenthesis, so never t'', b'', h'' or a quoted path component): quote, escaped quote or
 # backslash or any other character, quote. Only literals the grammar accepts match, so blanking
 # them keeps the verdict (hash values aside, see pattern_error).
 _STRING_LITERAL = re.compile(r"((?:[=<>,(]|\bLIKE|\bMATCHES)\s*)'(?:[^'\\]|\\'|\\\\)*'")
 MAX_REASON = 300
-MAX_ID_LENGTH = 300
-
-
-def is_stix_id(value: object) -> bool:
-    """True for a string shaped ``<type>--<UUID>`` (STIX 2.1 section 2.9)."""
-    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
-        return False
-    prefix, sep, rest = value.partition("--")
-    if not sep or not _TYPE.match(prefix):
-        return False
-    try:
-        uuid.UUID(rest)
-    except ValueError:
-        return False
-    return True
 
 
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
@@ -87,7 +72,7 @@ def _is_sco(obj: Mapping[str, Any]) -> bool:
 def _basic_error(obj: Mapping[str, Any]) -> str | None:
     """Checks every object gets, including custom types ``stix2`` passes through unchecked."""
     kind = obj.get("type")
-    if not isinstance(kind, str) or not _TYPE.match(kind):
+    if not isinstance(kind, str) or not STIX_TYPE.match(kind):
         return "type: must be 3-250 lowercase letters, digits and hyphens"
     stix_id = obj.get("id")
     if not isinstance(stix_id, str) or len(stix_id) > MAX_ID_LENGTH:
