@@ -142,7 +142,18 @@ def install(app: Flask, features: Sequence[Feature]) -> None:
     app.extensions[EXTENSION_KEY] = tuple(features)
     for feature in features:
         for name, function in feature.template_filters:
-            app.add_template_filter(resolve([function])[0], name)
+            app.add_template_filter(_on_first_call(function), name)
+
+
+def _on_first_call(part: Part[Callable[..., Any]]) -> Callable[..., Any]:
+    """``part`` as a callable; a :class:`Ref` is imported when the filter is first used."""
+    if not isinstance(part, Ref):
+        return part
+    target: Ref[Callable[..., Any]] = part
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return target.load()(*args, **kwargs)
+    return call
 
 
 def blueprints(feature: Feature) -> list[Blueprint]:
