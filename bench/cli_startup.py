@@ -53,12 +53,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_once(env: dict[str, str], args: list[str]) -> tuple[float, float]:
+def run_once(tree: Path, env: dict[str, str], args: list[str]) -> tuple[float, float]:
     """Seconds for one `python -m accord ARGS` from start to exit (it must succeed): wall time
-    and CPU time (user + system)."""
+    and CPU time (user + system). It runs in ``tree``: `-m` puts the working directory first on
+    the path, so the features (`feeds`, ...) must come from the same tree as `accord`."""
     cpu = _children_cpu()
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "accord", *args], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "accord", *args], env=env, check=True, cwd=tree,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     return time.perf_counter() - started, _children_cpu() - cpu
 
@@ -76,13 +77,14 @@ def main() -> None:
         instance = Path(temp)
         envs = {label: environment(tree, instance) for label, tree in trees.items()}
         subprocess.run([sys.executable, "-m", "accord", "db", "upgrade"], env=envs["this tree"],
-                       check=True, capture_output=True, timeout=600)
+                       cwd=ROOT, check=True, capture_output=True, timeout=600)
         print(f"load average before: {os.getloadavg()[0]:.1f}")
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(options.runs):
             for name, args in COMMANDS:
                 for label, env in envs.items():
-                    times.setdefault((label, name), []).append(run_once(env, args))
+                    times.setdefault((label, name), []).append(
+                        run_once(trees[label], env, args))
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     for column, kind in ((0, "wall time"), (1, "CPU time, user + system")):
         print(f"\nmedian of {options.runs} starts (seconds, {kind})")
