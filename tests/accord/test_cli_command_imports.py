@@ -54,12 +54,19 @@ def test_a_directory_command_imports_no_web_module_and_no_heavy_library(
     assert "accord.assembly.factory" in modules  # the hub was built
 
 
-@pytest.mark.parametrize("args", [("feeds", "status"), ("feeds", "list"),
-                                  ("exercise", "list", "--json"), ("exercise", "scenarios")])
+@pytest.mark.parametrize(("args", "also_not"), [
+    (("feeds", "status"), ("requests", "apscheduler", "yaml", "accord.sharing.ingest")),
+    (("feeds", "list"), ("requests", "apscheduler", "yaml", "accord.sharing.ingest")),
+    (("exercise", "list", "--json"), CORE_ONLY),
+    (("exercise", "scenarios"), ("requests", "accord.sharing.ingest")),
+])
 def test_a_feature_command_imports_no_web_module(app: Flask, tmp_path: Path,
-                                                 args: tuple[str, ...]) -> None:
+                                                 args: tuple[str, ...],
+                                                 also_not: tuple[str, ...]) -> None:
+    """Nor what it does not use: the feed engine's HTTP client for a listing, the scenario
+    library (YAML) for the list of runs."""
     _, modules = _run(app, tmp_path, *args)
-    assert _loaded(modules, SERVING + HEAVY) == []
+    assert _loaded(modules, SERVING + HEAVY + also_not) == []
 
 
 def test_db_check_imports_alembic_but_no_web_module(app: Flask, tmp_path: Path) -> None:
