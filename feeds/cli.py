@@ -20,7 +20,7 @@ from accord.cli.output import (
 from accord.cli.progress import Progress
 from accord.errors import AccordError
 from accord.scheduler.lease import scheduler_state
-from feeds import engine, scheduling, sources
+from feeds import sources
 from feeds.models import FeedRun
 
 
@@ -109,6 +109,8 @@ def add(name: str, kind: str, collection: str, partner_team: str, disabled: bool
 
 
 def _sync(feed: Any) -> None:
+    from feeds import scheduling  # APScheduler: imported by the commands that need it
+
     try:
         scheduling.sync_job(current_app, feed)
     except AccordError as exc:
@@ -179,6 +181,8 @@ def remove(name: str) -> None:
         feed = sources.get_feed(session, name)
         feed_id = str(feed.id)
         sources.delete_feed(session, feed)
+    from feeds import scheduling  # APScheduler: imported by the commands that need it
+
     scheduling.remove_job(current_app, feed_id)
     click.echo(f"Feed {name} removed.")
 
@@ -266,6 +270,8 @@ def run(name: str, as_json: bool, quiet: bool) -> None:
     Shows progress after each page on standard error (a status line on a terminal, a line
     every few seconds otherwise), then one summary line. Exits 1 unless the run succeeded.
     """
+    from feeds import engine  # the TAXII client (requests): only for a run
+
     with unit_of_work() as session:
         feed_id = sources.get_feed(session, name).id
     try:

@@ -1,14 +1,17 @@
-"""What the feeds package plugs into the hub (read by :mod:`accord.assembly`)."""
+"""What the feeds package plugs into the hub (read by :mod:`accord.assembly`).
+
+Parts are named by import path, so importing the feature loads none of them (issue 15).
+"""
 
 from __future__ import annotations
 
-from flask import url_for
+import uuid
+from collections.abc import Mapping, Sequence
 
-from accord.features import AuditTargets, Feature, named_by_column
-from feeds import web
-from feeds.api import bp as api_bp
-from feeds.cli import feeds_group
-from feeds.models import FeedSource
+from flask import url_for
+from sqlalchemy.orm import Session
+
+from accord.features import AuditTarget, AuditTargets, Feature, Ref, named_by_column
 
 
 def _feed_url(target_id: str) -> str:
@@ -16,12 +19,18 @@ def _feed_url(target_id: str) -> str:
     return url_for("web.home.dashboard", _anchor=f"feed-{target_id}")
 
 
+def feed_targets(session: Session, ids: Sequence[uuid.UUID]) -> Mapping[str, AuditTarget]:
+    """Each feed by its name, linked to its line in the feed-health panel."""
+    from feeds.models import FeedSource
+
+    return named_by_column(FeedSource.id, FeedSource.name, _feed_url)(session, ids)
+
+
 FEATURE = Feature(
     name="feeds",
-    blueprints=(api_bp,),
-    pages=(web.pages,),
-    commands=(feeds_group,),
-    dashboard_panels=(web.PANEL,),
-    audit_targets=(AuditTargets("feed", named_by_column(FeedSource.id, FeedSource.name,
-                                                        _feed_url)),),
+    blueprints=(Ref("feeds.api:bp"),),
+    pages=(Ref("feeds.web:pages"),),
+    commands=(Ref("feeds.cli:feeds_group"),),
+    dashboard_panels=(Ref("feeds.web:PANEL"),),
+    audit_targets=(AuditTargets("feed", feed_targets),),
 )

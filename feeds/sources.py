@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -17,7 +16,6 @@ from accord.services.collections import parse_tlp
 from accord.services.fields import number, whole_number
 from accord.tlp import Tlp
 from feeds import lists, runlock, secrets
-from feeds.listrun import ListRefused, local_path
 from feeds.models import FeedKind, FeedRun, FeedSource, RunOutcome
 from feeds.policy import assert_live_collection, check_ceiling
 
@@ -69,6 +67,8 @@ def _check_schedule(interval: int | None, cron: str | None) -> None:
                              f"{MIN_INTERVAL}")
         whole_number(interval, "interval", minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
     if cron:
+        from apscheduler.triggers.cron import CronTrigger  # only when a schedule is checked
+
         try:
             CronTrigger.from_crontab(cron, timezone="UTC")
         except ValueError as exc:
@@ -83,6 +83,8 @@ def _check_url(app: Flask, kind: FeedKind, url: Any) -> None:
         return
     if kind != FeedKind.LIST:
         raise BadRequest("url: must be an http:// or https:// URL")
+    from feeds.listrun import ListRefused, local_path  # the list runner (the write path)
+
     try:
         local_path(app, url)
     except ListRefused as exc:

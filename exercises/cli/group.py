@@ -12,7 +12,6 @@ from accord.cli.output import CommandError
 from accord.models.users import User
 from accord.services import lookup
 from exercises.models import Exercise
-from exercises.runs import job_sync
 
 as_option = click.option("--as", "as_user", default=None, metavar="USERNAME",
                          help="Record the action under this user (default: the CLI).")
@@ -59,4 +58,6 @@ def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 def sync(exercise: Exercise) -> None:
     """After the command's transaction committed: bring the scheduler's jobs in line."""
+    from exercises.runs import job_sync  # APScheduler: only for commands that change a run
+
     job_sync.sync_jobs(current_app, exercise.id)

@@ -1,4 +1,8 @@
-"""``accord exercise validate|import|export|scenarios``."""
+"""``accord exercise validate|import|export|scenarios``.
+
+The scenario library (YAML, CSV) is imported by these commands when they run, not by every
+``accord exercise`` command (issue 15).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import click
 
 from accord.cli.output import CommandError, app_command, emit, json_option, table, unit_of_work
 from exercises.cli.group import actor, as_option, exercise_group, read_file, write_output
-from exercises.scenarios import export, library, scenario_format
 from exercises.scenarios.checking import ScenarioInvalid
 
 FORMATS = click.Choice(["yaml", "json", "csv"])
@@ -19,6 +22,8 @@ header_option = click.option("--header", "header_file", default=None, metavar="F
 
 
 def _load(path: str, fmt: str | None, header_file: str | None) -> tuple[dict[str, Any], str]:
+    from exercises.scenarios import library, scenario_format
+
     fmt = fmt or scenario_format.detect_format(path)
     header = None
     if header_file:
@@ -69,6 +74,8 @@ def import_command(path: str, fmt: str | None, header_file: str | None, replace:
         document, source = _load(path, fmt, header_file)
     except ScenarioInvalid as exc:
         raise CommandError(exc.description) from None
+    from exercises.scenarios import library
+
     with unit_of_work() as session:
         record = library.save(session, document, source, actor(session, as_user), replace)
         data = library.summary(record)
@@ -84,6 +91,8 @@ def import_command(path: str, fmt: str | None, header_file: str | None, replace:
 @app_command
 def export_command(ref: str, fmt: str, output: str | None) -> None:
     """Write a stored scenario (id, TITLE@VERSION or TITLE) back out as YAML or JSON."""
+    from exercises.scenarios import export, library
+
     with unit_of_work() as session:
         document = library.find(session, ref).document
     write_output(export.to_yaml(document) if fmt == "yaml" else export.to_json(document), output)
@@ -94,6 +103,8 @@ def export_command(ref: str, fmt: str, output: str | None) -> None:
 @app_command
 def scenarios_command(as_json: bool) -> None:
     """List stored scenarios."""
+    from exercises.scenarios import library
+
     with unit_of_work() as session:
         rows = [library.summary(s) for s in library.list_scenarios(session)]
     emit(as_json, rows, table([[r["title"], r["version"], str(r["injects"]), ", ".join(r["teams"]),

@@ -5,8 +5,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import markdown
-
 from exercises.reports.markdown import render_markdown
 
 STYLE = """
@@ -24,6 +22,8 @@ h1,h2,h3{line-height:1.2}
 
 def render_html(report: dict[str, Any]) -> str:
     """A complete HTML document for the report."""
+    import markdown  # only when a report is rendered as HTML (issue 15)
+
     body = markdown.markdown(render_markdown(report), extensions=["tables"],
                              output_format="html")
     title = escape(f"After-action report: {report['exercise']['name']}")

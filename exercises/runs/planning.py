@@ -33,7 +33,6 @@ from exercises.models import (
     ExerciseTeam,
     StaffRole,
 )
-from exercises.scenarios import library
 from exercises.scenarios.conditions import planned_offset
 from exercises.scenarios.durations import parse_iso
 
@@ -191,6 +190,8 @@ def _injects(exercise: Exercise, document: dict[str, Any]) -> None:
 def schedule_exercise(session: Session, request: ScheduleRequest, actor: User | None,
                       owner_team: str | None = None) -> Exercise:
     """Create a scheduled run of a stored scenario (see the module docstring)."""
+    from exercises.scenarios import library  # scenario files (YAML): only when scheduling
+
     scenario = library.find(session, request.scenario)
     document = scenario.document
     _check_request(request, document)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import stix2
-from stix2.exceptions import STIXError
-
 from exercises.scenarios import conditions, matches, per_team, references
 from exercises.scenarios.checking import SLUG, Checker, join
 from exercises.scenarios.durations import parse_iso
@@ -69,6 +66,9 @@ def _stix_object(check: Checker, raw: Any, path: str, seen: set[str]) -> dict[st
              **obj}
     if kind == "indicator":
         probe.setdefault("valid_from", PLACEHOLDER_TIME)
+    import stix2  # imported when a scenario's STIX is checked, not by every command (issue 15)
+    from stix2.exceptions import STIXError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

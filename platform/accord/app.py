@@ -2,6 +2,10 @@
 
 The core knows no feature by name (docs/ARCHITECTURE.md, "Layers"); the assembled factory is
 :func:`accord.assembly.create_app`.
+
+An app that serves HTTP registers every blueprint (TAXII, API, web pages) and command. A
+command's app (``http=False``, issue 15) is the same hub without them: configuration, database,
+error handling and the features' hooks, so ``accord team list`` never imports the web app.
 """
 
 from __future__ import annotations
@@ -12,28 +16,30 @@ from typing import Any
 
 from flask import Flask
 
-from accord import api, config, db, errorpages, features, health, proxies, requestguard, taxii, web
-from accord.api import agreements as agreements_api
-from accord.cli.admin import ADMIN_GROUPS
-from accord.cli.scheduling import scheduler_command
-from accord.cli.worker import worker_command
-from accord.features import Feature
-from accord.oversight.demo import seed_demo_agreement
-from accord.sharing.demo import seed_demo_indicators
-from accord.web import agreement_views
+from accord import config, db, errorpages, features, proxies, requestguard
+from accord.features import Feature, Ref
 
 log = logging.getLogger("accord")
 
 CORE = Feature(
     name="core",
-    commands=(*ADMIN_GROUPS, scheduler_command, worker_command),
-    demo_seeders=(seed_demo_indicators, seed_demo_agreement),
-    dashboard_panels=(agreement_views.PANEL,),
+    commands=tuple(Ref(f"accord.cli.{target}") for target in (
+        "dbcmd:db_group", "directory:team_group", "directory:trust_group_group",
+        "directory:user_group", "access:token_group", "access:collection_group",
+        "agreements:agreements_group", "sharing:share_command", "sharing:export_command",
+        "scheduling:scheduler_command", "worker:worker_command")),
+    demo_seeders=(Ref("accord.sharing.demo:seed_demo_indicators"),
+                  Ref("accord.oversight.demo:seed_demo_agreement")),
+    dashboard_panels=(Ref("accord.web.agreement_views:PANEL"),),
 )
 
 
-def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = ()) -> Flask:
-    """Build a configured hub with ``extra`` features. Starts no scheduler, runs no migration."""
+def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = (), *,
+              http: bool = True) -> Flask:
+    """Build a configured hub with ``extra`` features. Starts no scheduler, runs no migration.
+
+    ``http=False``: the app of one command, without blueprints or CLI commands (see above).
+    """
     app = Flask("accord", instance_relative_config=True)
     config.load(app, overrides)
     notices = config.validate(app)
@@ -48,15 +54,25 @@ def build_app(overrides: dict[str, Any] | None, extra: Sequence[Feature] = ()) -
     db.init_app(app)
     errorpages.init_app(app)
     requestguard.init_app(app)
+    if http:
+        _register_http(app, installed)
+    return app
+
+
+def _register_http(app: Flask, installed: Sequence[Feature]) -> None:
+    """Every blueprint (health, TAXII, API, the web shell with each feature's pages) and every
+    command of ``installed``, in this order."""
+    from accord import api, health, taxii, web
+    from accord.api import agreements as agreements_api
+
     app.register_blueprint(health.bp)
     app.register_blueprint(taxii.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(agreements_api.bp)
     for feature in installed:
-        for blueprint in feature.blueprints:
+        for blueprint in features.blueprints(feature):
             app.register_blueprint(blueprint)
-    app.register_blueprint(web.create_blueprint([p for f in installed for p in f.pages]))
+    app.register_blueprint(web.create_blueprint(features.pages(installed)))
     for feature in installed:
-        for command in feature.commands:
+        for command in features.commands(feature):
             app.cli.add_command(command)
-    return app

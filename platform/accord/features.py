@@ -4,6 +4,11 @@ The core (``accord``) never imports a feature (``feeds``, ``exercises``): each f
 itself with a :class:`Feature`, and only the assembly (:mod:`accord.assembly`) lists them and
 hands them to :func:`accord.app.build_app`. The core reads them back per app from
 ``app.extensions`` (see docs/ARCHITECTURE.md, "Layers").
+
+A feature names its parts either directly or by import path (:class:`Ref`,
+``"feeds.api:bp"``), so importing a :class:`Feature` stays cheap: its API and web modules are
+imported when an app serving HTTP registers them, and a command's app context never loads them
+(issue 15). Readers get the parts resolved through the functions of this module.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from importlib import import_module
+from typing import Any, Generic, TypeAlias, TypeVar, Union, cast
 
 import click
 from flask import Blueprint, Flask, current_app
@@ -21,6 +27,31 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from accord.models.users import Role, User
 
 EXTENSION_KEY = "accord.features"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Ref(Generic[T]):
+    """A part named by import path, ``"module:attribute"`` (``"module:a.b"`` for a nested
+    attribute), imported when first resolved."""
+
+    target: str
+
+    def load(self) -> T:
+        module, _, path = self.target.partition(":")
+        found: Any = import_module(module)
+        for name in path.split("."):
+            found = getattr(found, name)
+        return cast(T, found)
+
+
+Part: TypeAlias = Union[T, Ref[T]]  # noqa: UP007 (a generic alias needs Union on 3.11)
+"""A part of a feature: the object itself, or where to import it from."""
+
+
+def resolve(parts: Sequence[T | Ref[T]]) -> list[T]:
+    """``parts`` with every :class:`Ref` imported."""
+    return [part.load() if isinstance(part, Ref) else part for part in parts]
 
 
 @dataclass(frozen=True)
@@ -89,20 +120,20 @@ class Feature:
     """Everything one feature package registers with the hub."""
 
     name: str
-    blueprints: Sequence[Blueprint] = ()
+    blueprints: Sequence[Part[Blueprint]] = ()
     """Top-level blueprints (JSON API routes)."""
-    pages: Sequence[Blueprint] = ()
+    pages: Sequence[Part[Blueprint]] = ()
     """Web pages: child blueprints of the web shell (``web.<name>.*`` endpoints)."""
-    commands: Sequence[click.Command] = ()
+    commands: Sequence[Part[click.Command]] = ()
     nav_links: Sequence[NavLink] = ()
-    dashboard_panels: Sequence[DashboardPanel] = ()
-    demo_seeders: Sequence[Callable[[Session], None]] = ()
+    dashboard_panels: Sequence[Part[DashboardPanel]] = ()
+    demo_seeders: Sequence[Part[Callable[[Session], None]]] = ()
     """Add the feature's demo content after the core demo records exist."""
-    template_filters: Sequence[tuple[str, Callable[..., Any]]] = ()
-    on_lead: Sequence[Callable[[Flask], None]] = ()
+    template_filters: Sequence[tuple[str, Part[Callable[..., Any]]]] = ()
+    on_lead: Sequence[Part[Callable[[Flask], None]]] = ()
     """Run when this process's scheduler becomes the leader, before jobs run (for example to
     bring the job store back in step with the database after a crash or an upgrade)."""
-    audit_targets: Sequence[AuditTargets] = ()
+    audit_targets: Sequence[Part[AuditTargets]] = ()
     """Names and links of the audit target types the feature records, for the audit log."""
 
 
@@ -111,7 +142,30 @@ def install(app: Flask, features: Sequence[Feature]) -> None:
     app.extensions[EXTENSION_KEY] = tuple(features)
     for feature in features:
         for name, function in feature.template_filters:
-            app.add_template_filter(function, name)
+            app.add_template_filter(_on_first_call(function), name)
+
+
+def _on_first_call(part: Part[Callable[..., Any]]) -> Callable[..., Any]:
+    """``part`` as a callable; a :class:`Ref` is imported when the filter is first used."""
+    if not isinstance(part, Ref):
+        return part
+    target: Ref[Callable[..., Any]] = part
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return target.load()(*args, **kwargs)
+    return call
+
+
+def blueprints(feature: Feature) -> list[Blueprint]:
+    return resolve(feature.blueprints)
+
+
+def pages(features: Sequence[Feature]) -> list[Blueprint]:
+    return [page for feature in features for page in resolve(feature.pages)]
+
+
+def commands(feature: Feature) -> list[click.Command]:
+    return resolve(feature.commands)
 
 
 def installed(app: Flask | None = None) -> tuple[Feature, ...]:
@@ -126,16 +180,16 @@ def nav_links(app: Flask | None = None) -> list[NavLink]:
 
 
 def dashboard_panels(app: Flask | None = None) -> list[DashboardPanel]:
-    return [panel for feature in installed(app) for panel in feature.dashboard_panels]
+    return [panel for feature in installed(app) for panel in resolve(feature.dashboard_panels)]
 
 
 def demo_seeders(app: Flask) -> list[Callable[[Session], None]]:
-    return [seeder for feature in installed(app) for seeder in feature.demo_seeders]
+    return [seeder for feature in installed(app) for seeder in resolve(feature.demo_seeders)]
 
 
 def lead_tasks(app: Flask) -> list[Callable[[Flask], None]]:
-    return [task for feature in installed(app) for task in feature.on_lead]
+    return [task for feature in installed(app) for task in resolve(feature.on_lead)]
 
 
 def audit_targets(app: Flask | None = None) -> list[AuditTargets]:
-    return [targets for feature in installed(app) for targets in feature.audit_targets]
+    return [targets for feature in installed(app) for targets in resolve(feature.audit_targets)]

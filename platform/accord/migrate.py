@@ -1,23 +1,26 @@
-"""Alembic from inside Accord: apply migrations and tell whether a database is up to date."""
+"""Alembic from inside Accord: apply migrations and tell whether a database is up to date.
+
+Alembic (with Mako and its script parsing) is imported by the functions that use it, so
+importing this module (the health endpoint, ``accord`` commands) stays light (issue 15).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext, MigrationInfo
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from accord.db import database
 from accord.dberrors import create_sqlite_file, explain, sqlite_path
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationInfo
 
 
 class NotMigrated(RuntimeError):
@@ -41,6 +44,8 @@ def migrations_dir(app: Flask) -> Path:
 
 
 def alembic_config(app: Flask) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir(app)))
     config.set_main_option("sqlalchemy.url", app.config["DATABASE_URL"].replace("%", "%%"))
@@ -71,6 +76,10 @@ class UpgradeResult:
 def pending(app: Flask, revision: str = "heads") -> int | None:
     """How many migrations ``upgrade(app, revision)`` would apply (None when it cannot tell,
     e.g. an unknown revision: the upgrade itself then says what is wrong)."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     script = ScriptDirectory.from_config(alembic_config(app))
     path = sqlite_path(app.config["DATABASE_URL"])
     try:
@@ -87,6 +96,10 @@ def upgrade(app: Flask, revision: str = "heads",
     file first (the one place a hub's database is created). ``on_step`` hears each applied
     revision with its title (``0100_exercises_play: exercise play``). Raises
     :class:`DatabaseUnreachable` with a one-line cause when the database cannot be reached."""
+    from alembic import command
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     url = app.config["DATABASE_URL"]
     config = alembic_config(app)
     if on_step is not None:
@@ -118,10 +131,14 @@ def _describe_step(step: MigrationInfo) -> str:
 
 
 def _heads(app: Flask) -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config(app)).get_heads())
 
 
 def _current(engine: Engine) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
 

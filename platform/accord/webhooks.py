@@ -12,9 +12,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-from urllib3.util import Timeout
-
 HIDDEN = "[hidden]"
 
 
@@ -46,6 +43,9 @@ def post_json(url: str, body: dict[str, Any], key: str, deadline: float
     """POST ``body`` to ``url`` with ``Idempotency-Key``/``X-Accord-Delivery: key`` (the same on
     every retry, so a receiver drops a duplicate) and ``deadline`` seconds for connect and read
     together; returns (2xx, outcome) where outcome is ``http_status`` or a scrubbed ``error``."""
+    import requests  # imported by the first delivery, not by every command (issue 15)
+    from urllib3.util import Timeout
+
     headers = {"Idempotency-Key": key, "X-Accord-Delivery": key}
     # requests hands a urllib3 Timeout through as is; ``total`` bounds connect and read together.
     limit = Timeout(connect=deadline, read=deadline, total=deadline)

@@ -162,8 +162,8 @@ def cli_apps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Flask]]:
     """The apps ``accord`` builds in-process, disposed afterwards (a process would just exit)."""
     built: list[Flask] = []
 
-    def build(overrides: dict[str, Any] | None = None) -> Flask:
-        built.append(create_app(overrides))
+    def build(overrides: dict[str, Any] | None = None, *, http: bool = False) -> Flask:
+        built.append(create_app(overrides, http=http))
         return built[-1]
 
     monkeypatch.setattr(main, "create_app", build)
@@ -186,6 +186,9 @@ def test_serve_refuses_an_unmigrated_database(empty_database_url: str, cli_apps:
     assert served.exit_code == 0, served.output
     assert [call[1:] for call in started.calls] == [("127.0.0.1", 8765, 3, 4)]
     assert started.calls[0][0] is cli_apps[-1]
+    # ``serve`` serves the whole hub; ``db upgrade`` has an app without the web (issue 15).
+    assert {"health", "taxii", "web"} <= set(cli_apps[-1].blueprints)
+    assert not cli_apps[-2].blueprints and not cli_apps[-2].cli.commands
 
 
 def test_tokens_and_passwords_never_reach_the_logs(

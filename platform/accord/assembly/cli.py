@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,9 @@ class LazyCommand:
     needs_app: bool = True
     """Built with the hub's app context pushed (as ``FlaskGroup`` did for the app's commands);
     ``serve`` and ``demo`` build their own."""
+    serves_http: bool = False
+    """Its app serves HTTP, so it has every blueprint (``serve``); any other command's app has
+    none and imports no web module (issue 15)."""
 
     def load(self) -> click.Command:
         module, _, attribute = self.target.partition(":")
@@ -63,7 +67,7 @@ COMMANDS: dict[str, LazyCommand] = {
                              "standbys)."),
     "serve": LazyCommand("accord.cli.server:serve_command",
                          "Serve the hub with gunicorn (refuses an un-migrated database).",
-                         needs_app=False),
+                         needs_app=False, serves_http=True),
     "share": LazyCommand("accord.cli.sharing:share_command",
                          "Share FILE: a STIX bundle or TAXII envelope, or values one a line "
                          "(- for stdin)."),
@@ -80,20 +84,21 @@ COMMANDS: dict[str, LazyCommand] = {
 the assembly's own ``serve`` and ``demo``."""
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """:func:`accord.assembly.create_app`, imported when a command first needs the hub."""
+def create_app(overrides: dict[str, Any] | None = None, *, http: bool = False) -> Flask:
+    """The hub of one command, imported when a command first needs it: without ``http``, no
+    blueprint and no web module (:func:`accord.assembly.create_app`)."""
     from accord.assembly import factory
 
-    return factory.create_app(overrides)
+    return factory.create_app(overrides, http=http)
 
 
-def _make_app() -> Flask:
+def _make_app(http: bool = False) -> Flask:
     """The app from ``ACCORD_*`` settings; a bad setting is one clear line, not a traceback."""
     from accord.cli.output import CommandError
     from accord.config import ConfigError
 
     try:
-        return create_app()
+        return create_app(http=http)
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
 
@@ -112,7 +117,7 @@ class LazyGroup(click.Group):
         lazy = COMMANDS.get(cmd_name)
         if lazy is None:
             return None
-        info = _flask_script_info(ctx)
+        info = _flask_script_info(ctx, http=lazy.serves_http)
         command = lazy.load()
         if lazy.needs_app:
             _push_app_context(ctx, info.load_app())
@@ -133,15 +138,15 @@ class LazyGroup(click.Group):
         return click.Command(name, help=COMMANDS[name].short_help)
 
 
-def _flask_script_info(ctx: click.Context) -> ScriptInfo:
+def _flask_script_info(ctx: click.Context, *, http: bool) -> ScriptInfo:
     """Flask's script info for the assembled hub, for the command's context (what
-    ``FlaskGroup.make_context`` gave every command)."""
+    ``FlaskGroup.make_context`` gave every command); ``http``: the app serves HTTP."""
     from flask.cli import ScriptInfo
 
     os.environ["FLASK_RUN_FROM_CLI"] = "true"
     root = ctx.find_root()
     if not isinstance(root.obj, ScriptInfo):
-        root.obj = ScriptInfo(create_app=_make_app, set_debug_flag=False,
+        root.obj = ScriptInfo(create_app=partial(_make_app, http), set_debug_flag=False,
                               load_dotenv_defaults=False)
     return root.obj
 

@@ -22,12 +22,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 """The Alembic scripts of the whole hub, shipped in the package (wheel included)."""
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(overrides: dict[str, Any] | None = None, *, http: bool = True) -> Flask:
     """The whole hub: defaults, then ``ACCORD_*`` variables, then ``overrides``; every feature.
 
-    Starts no scheduler and runs no migration.
+    Starts no scheduler and runs no migration. ``http=False`` is the app of one ``accord``
+    command: the same hub without blueprints and commands, so it imports no web module
+    (:func:`accord.app.build_app`).
     """
-    app = build_app(overrides, FEATURES)
+    app = build_app(overrides, FEATURES, http=http)
     if not app.config.get("MIGRATIONS_DIR"):
         app.config["MIGRATIONS_DIR"] = str(MIGRATIONS)
     return app

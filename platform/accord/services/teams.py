@@ -13,7 +13,7 @@ from accord.errors import BadRequest, Conflict
 from accord.models.teams import Team, TrustGroup, new_identity_id
 from accord.services import lookup
 from accord.services.fields import fits
-from accord.sharing.validation import is_stix_id
+from accord.sharing.identifiers import is_stix_id
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 

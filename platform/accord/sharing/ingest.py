@@ -41,10 +41,11 @@ from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.sharing.attribution import hides_source
 from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
+from accord.sharing.identifiers import is_stix_id
 from accord.sharing.outbound import fingerprint
 from accord.sharing.policies import batch_policies
 from accord.sharing.timestamps import format_timestamp, object_version
-from accord.sharing.validation import is_stix_id, validation_error
+from accord.sharing.validation import validation_error
 from accord.tlp import (
     MARKING_ID_TO_TLP,
     ReadAccess,

@@ -24,7 +24,7 @@ from accord.iep import IepError, IepPolicy, parse_policy, policy_in_marking, str
 from accord.models.agreements import Agreement
 from accord.models.collections import Collection
 from accord.models.stix import StixObject
-from accord.sharing.validation import is_stix_id
+from accord.sharing.identifiers import is_stix_id
 from accord.tlp import MARKING_ID_TO_TLP, marking_refs
 
 IDS_PER_QUERY = 5000

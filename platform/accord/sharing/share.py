@@ -26,9 +26,10 @@ from accord.errors import BadRequest
 from accord.models.stix import StixObject
 from accord.sharing.access import Standing
 from accord.sharing.exercise_separation import assert_not_exercise_collection
+from accord.sharing.identifiers import is_stix_id
 from accord.sharing.ingest import IngestResult, add_objects
 from accord.sharing.timestamps import format_timestamp, parse_timestamp
-from accord.sharing.validation import is_stix_id, pattern_error, validation_error
+from accord.sharing.validation import pattern_error, validation_error
 from accord.sharing.values import ParsedList, indicator, parse_lines
 from accord.tlp import Tlp
 

@@ -7,6 +7,9 @@ Indicator patterns are the costly part, so their verdicts are memoised per
 *pattern shape*: the pattern with its plain string literals blanked, because the pattern grammar
 accepts any correctly escaped string literal the same way. Timestamp, binary and hex literals
 are kept, since their contents are checked.
+
+``stix2``, ``stix2-patterns`` and the fast path are imported on the first validation, so a
+module that imports this one (ingest, and through it the commands) stays light (issue 15).
 """
 
 from __future__ import annotations
@@ -17,35 +20,16 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-import stix2
-from stix2patterns.validator import run_validator
-
 from accord.jsonbody import MAX_DEPTH, structure_problem
-from accord.sharing import stixcheck
+from accord.sharing.identifiers import MAX_ID_LENGTH, STIX_TYPE
 from accord.sharing.timestamps import parse_timestamp
 
-_TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 # A plain STIX pattern string literal compared against (after an operator, a comma or an opening
 # parenthesis, so never t'', b'', h'' or a quoted path component): quote, escaped quote or
 # backslash or any other character, quote. Only literals the grammar accepts match, so blanking
 # them keeps the verdict (hash values aside, see pattern_error).
 _STRING_LITERAL = re.compile(r"((?:[=<>,(]|\bLIKE|\bMATCHES)\s*)'(?:[^'\\]|\\'|\\\\)*'")
 MAX_REASON = 300
-MAX_ID_LENGTH = 300
-
-
-def is_stix_id(value: object) -> bool:
-    """True for a string shaped ``<type>--<UUID>`` (STIX 2.1 section 2.9)."""
-    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
-        return False
-    prefix, sep, rest = value.partition("--")
-    if not sep or not _TYPE.match(prefix):
-        return False
-    try:
-        uuid.UUID(rest)
-    except ValueError:
-        return False
-    return True
 
 
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
@@ -57,6 +41,8 @@ def _structure_error(obj: Mapping[str, Any]) -> str | None:
 @lru_cache(maxsize=4096)
 def _pattern_shape_error(shape: str, version: str) -> str | None:
     """The verdict on one pattern shape; a validator crash is a verdict too (and memoised)."""
+    from stix2patterns.validator import run_validator
+
     try:
         errors = run_validator(shape, version)
     except RecursionError:  # e.g. hundreds of nested parentheses
@@ -81,13 +67,15 @@ def pattern_error(pattern: str, version: str = "2.1") -> str | None:
 def _is_sco(obj: Mapping[str, Any]) -> bool:
     """A STIX Cyber-observable Object: its ``spec_version`` defaults to 2.1 (STIX 2.1 s3.1,
     s6). ``stix2`` knows every built-in SCO type."""
+    import stix2
+
     return obj.get("type") in stix2.v21.OBJ_MAP_OBSERVABLE
 
 
 def _basic_error(obj: Mapping[str, Any]) -> str | None:
     """Checks every object gets, including custom types ``stix2`` passes through unchecked."""
     kind = obj.get("type")
-    if not isinstance(kind, str) or not _TYPE.match(kind):
+    if not isinstance(kind, str) or not STIX_TYPE.match(kind):
         return "type: must be 3-250 lowercase letters, digits and hyphens"
     stix_id = obj.get("id")
     if not isinstance(stix_id, str) or len(stix_id) > MAX_ID_LENGTH:
@@ -111,6 +99,10 @@ def _basic_error(obj: Mapping[str, Any]) -> str | None:
 
 
 def _parse_error(obj: Mapping[str, Any], fast: bool) -> str | None:
+    import stix2
+
+    from accord.sharing import stixcheck
+
     document = dict(obj)
     if document.get("type") == "indicator" and document.get("pattern_type") == "stix" and \
             isinstance(document.get("pattern"), str):

@@ -23,9 +23,9 @@ from accord.models.collections import Collection
 from accord.models.users import User
 from accord.sharing import share
 from accord.sharing.exercise_separation import assert_not_exercise_collection
+from accord.sharing.identifiers import is_stix_id
 from accord.sharing.ingest import Author, add_objects
 from accord.sharing.share import Outcome
-from accord.sharing.validation import is_stix_id
 from accord.tlp import Tlp
 from accord.web import indicator_form
 from accord.web.collection_views import reach
