@@ -155,9 +155,13 @@ class Carrier:
     def passes(self, obj: Mapping[str, Any]) -> bool:
         """Note a stored object going out in the same run; False for a definition that has
         already gone ahead of an object using it (so it is not sent twice)."""
-        key = str(obj.get("id"))
-        if obj.get("type") != "marking-definition" and obj.get("type") != "identity":
+        return self.passes_id(obj.get("type"), obj.get("id"))
+
+    def passes_id(self, stix_type: Any, stix_id: Any) -> bool:
+        """:meth:`passes` for an object known by its type and id."""
+        if stix_type != "marking-definition" and stix_type != "identity":
             return True
+        key = str(stix_id)
         if key in self._sent:
             return False
         self._sent.add(key)

@@ -14,6 +14,12 @@ IEP 2.0 (issue 17, :mod:`accord.sharing.carried`): the copy references the IEP m
 states its stored policy, and a source the policy hides (``attribution: must-not``) is
 replaced by the hub's identity as ``created_by_ref`` (the one field that is rewritten).
 
+Stored copies (issue 15): the copy that depends on neither the reader nor the hub's other
+rows (no IEP policy, a live collection) is computed once at ingest (:func:`stored_outbound`,
+``StixObject.outbound_text``) and served as stored (:func:`stored_copy`); every other row, and
+rows stored before the column existed (NULL), is computed per read as before, with the same
+bytes either way.
+
 The hub compares versions in this form too (:func:`fingerprint`), so a copy coming back from
 another hub is recognised as the same version: IEP marking references and a hidden creator are
 left out of the comparison.
@@ -66,6 +72,30 @@ def outbound_document(document: str, level: Tlp, origin: str | None,
                                                    ensure_ascii=False)
 
 
+SAME_AS_DOCUMENT = ""  # ``outbound_text`` of a version whose outbound copy is its document
+
+
+def stored_outbound(document: str, level: Tlp, origin: str | None,
+                    policy: Mapping[str, Any] | None, exercise_collection: bool) -> str | None:
+    """The ``outbound_text`` to store with a new version: its outbound copy for every reader,
+    or None when that copy depends on the read (an IEP policy: its marking, a hidden source;
+    an exercise collection: the exercise marking). The text is what
+    :func:`outbound_document` gives at read time for such a row, byte for byte."""
+    if policy or exercise_collection:
+        return None
+    text = outbound_document(document, level, origin)
+    return SAME_AS_DOCUMENT if text == document else text
+
+
+def stored_copy(row: Any, exercise: bool) -> str | None:
+    """A row's stored outbound text for this read, or None when it must be computed: an
+    exercise read, a row with a policy, or one stored without the text (before 0210)."""
+    stored: str | None = getattr(row, "outbound_text", None)
+    if stored is None or exercise or row.iep_policy:
+        return None
+    return stored or row.document
+
+
 def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
                 iep_markings: Collection[str] = (), hide_creator: bool = False) -> str:
     """What makes two copies of one version the same: their outbound form, keys sorted.
@@ -93,7 +123,7 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
     """The documents of one page served to automation (a remote hub's pull), in outbound form.
 
     ``rows`` carry ``document``, ``tlp``, ``origin``, ``source_team_id``, ``iep_policy`` and
-    ``expires_at``. Expired versions are left out unless the reader is their source team, and
+    ``expires_at``, and may carry ``outbound_text`` (with ``stix_type`` and ``stix_id``). Expired versions are left out unless the reader is their source team, and
     over ``plain_http`` (no TLS to the reader) so are versions whose policy requires
     encryption in transit (the reader sees as much as if they were not there). With
     ``definitions`` (a page of get objects, not one object's versions), each IEP
@@ -107,6 +137,11 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
         if is_expired(row.expires_at, now) and not carrier.sees_source(row.source_team_id):
             continue
         if plain_http and needs_encryption(row.iep_policy):
+            continue
+        stored = stored_copy(row, exercise)
+        if stored is not None:  # no policy: nothing to carry, no definition ahead of it
+            if not definitions or carrier.passes_id(row.stix_type, row.stix_id):
+                out.append(stored)
             continue
         obj = json.loads(row.document)
         carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \

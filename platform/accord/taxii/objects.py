@@ -69,10 +69,11 @@ def _audit_read(session: Session, access: CollectionAccess, resource: str, page:
 def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource: str,
                       not_found: str | None = None) -> ResponseReturnValue:
     session = get_session()
-    page, next_token = _page(session, access, filters, resource,
-                             [StixObject.document, StixObject.tlp, StixObject.origin,
-                              StixObject.iep_policy, StixObject.source_team_id,
-                              StixObject.expires_at])
+    columns = [StixObject.document, StixObject.tlp, StixObject.origin, StixObject.iep_policy,
+               StixObject.source_team_id, StixObject.expires_at]
+    if access.principal.user.is_service:  # the outbound copy stored at ingest, if any
+        columns += [StixObject.outbound_text, StixObject.stix_type, StixObject.stix_id]
+    page, next_token = _page(session, access, filters, resource, columns)
     if not_found and not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(not_found)
     _audit_read(session, access, resource, page, [row.tlp.value for row in page.rows])
