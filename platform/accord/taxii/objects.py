@@ -12,6 +12,7 @@ policies"); expired versions are not served to recipients at all
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -76,7 +77,8 @@ def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource:
     page, next_token = _page(session, access, filters, resource, columns)
     if not_found and not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(not_found)
-    _audit_read(session, access, resource, page, [row.tlp.value for row in page.rows])
+    _audit_read(session, access, resource, page,
+                [level.value for level in set(map(itemgetter(1), page.rows))])  # columns[1]
     response = envelope(_served(session, access, page, resource), page.more, next_token)
     return with_date_headers(response, page.first_added, page.last_added)
 
