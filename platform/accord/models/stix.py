@@ -83,10 +83,10 @@ class StixObject(Base):
     expiry_recorded: Mapped[bool] = mapped_column(Boolean, default=False,
                                                   server_default=false())
     document: Mapped[str] = mapped_column(Text)
-    # The reader-independent outbound copy of ``document`` (accord.sharing.outbound.stored_outbound),
-    # stored at ingest so automation reads do not rebuild it per row (issue 15): "" when it is
-    # the document itself, NULL when it must be computed per read (an IEP policy, an exercise
-    # collection, rows stored before migration 0210).
+    # The reader-independent outbound copy of ``document``, stored at ingest so automation
+    # reads do not rebuild it per row (accord.sharing.outbound.stored_outbound, issue 15):
+    # "" when it is the document itself, NULL when it must be computed per read (an IEP
+    # policy, an exercise collection, rows stored before migration 0210).
     outbound_text: Mapped[str | None] = mapped_column(Text)
 
 

@@ -207,7 +207,7 @@ def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID
         params = {**values, **visibility_params(access, now), "collection": collection_id,
                   "limit": limit + 1, **({"after": after} if after is not None else {})}
         # Core execution: plain column rows need none of the ORM's per-row loading (issue 15).
-        rows = session.connection().execute(query, params).all()
+        rows = list(session.connection().execute(query, params).all())
         return Page(rows=rows[:limit], more=len(rows) > limit)
     where = conditions(collection_id, access, filters, now)
     if after is not None:

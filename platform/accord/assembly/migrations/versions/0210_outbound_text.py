@@ -1,7 +1,8 @@
 """Stored outbound copies: ``stix_objects.outbound_text`` (issue 15).
 
 The copy of a version that TAXII serves to automation (its TLP and origin stated,
-:func:`accord.sharing.outbound.stored_outbound`) is computed once at ingest instead of on every read.
+:func:`accord.sharing.outbound.stored_outbound`) is computed once at ingest, not on every
+read.
 Nullable: rows stored before this revision (and versions whose copy depends on the reader or
 the read, such as those with an IEP policy) keep NULL and are computed per read, as before.
 
