@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.db import Base, UTCDateTime, created_at, uuid_pk
+from accord.db import Base, RepeatedUuid, UTCDateTime, created_at, uuid_pk
 from accord.models.collections import TlpColumn
 from accord.tlp import Tlp
 
@@ -61,7 +61,8 @@ class StixObject(Base):
     is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     tlp: Mapped[Tlp] = mapped_column(TlpColumn)
-    source_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
+    source_team_id: Mapped[uuid.UUID] = mapped_column(RepeatedUuid, ForeignKey("teams.id"),
+                                                      index=True)
     source_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     source_token_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_tokens.id"))
     # The STIX identity of the organisation that created the object (its ``created_by_ref``,
