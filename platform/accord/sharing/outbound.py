@@ -81,7 +81,9 @@ def stored_outbound(document: str, level: Tlp, origin: str | None,
     """The ``outbound_text`` to store with a new version: its outbound copy for every reader,
     or None when that copy depends on the read (an IEP policy: its marking, a hidden source;
     an exercise collection: the exercise marking). The text is what
-    :func:`outbound_document` gives at read time for such a row, byte for byte."""
+    :func:`outbound_document` gives at read time for such a row, byte for byte. A change to
+    the rules of :func:`outbound_copy` must come with a migration that sets the column back
+    to NULL, so stored rows fall back to the computed copy."""
     if policy or exercise_collection:
         return None
     text = outbound_document(document, level, origin)
