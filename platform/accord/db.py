@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g
@@ -68,6 +69,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class RepeatedUuid(Uuid[uuid.UUID]):
+    """A UUID column whose few values repeat on many rows (the team that shared a version):
+    where UUIDs are stored as text (SQLite), each value is decoded once, not on every row of
+    every page read (issue 15). UUIDs are immutable, so rows may share one."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        process = super().result_processor(dialect, coltype)  # type: ignore[no-untyped-call]
+        if process is None or (dialect.supports_native_uuid and self.native_uuid):
+            return process
+        return lru_cache(maxsize=1024)(process)
 
 
 JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")

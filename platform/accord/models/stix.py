@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.db import Base, UTCDateTime, created_at, uuid_pk
+from accord.db import Base, RepeatedUuid, UTCDateTime, created_at, uuid_pk
 from accord.models.collections import TlpColumn
 from accord.tlp import Tlp
 
@@ -61,7 +61,8 @@ class StixObject(Base):
     is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     tlp: Mapped[Tlp] = mapped_column(TlpColumn)
-    source_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
+    source_team_id: Mapped[uuid.UUID] = mapped_column(RepeatedUuid, ForeignKey("teams.id"),
+                                                      index=True)
     source_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     source_token_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_tokens.id"))
     # The STIX identity of the organisation that created the object (its ``created_by_ref``,
@@ -72,7 +73,9 @@ class StixObject(Base):
     contested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The IEP 2.0 policy in force for this version (accord.iep.IepPolicy.to_json): its own
     # IEP markings, combined with its collection's agreement default, the stricter winning.
-    iep_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # No policy is SQL NULL (none_as_null), not the JSON text 'null' that every read would
+    # decode again (issue 15); rows stored before 0210 may hold 'null', which reads as None.
+    iep_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # When recipients stop seeing this version: the earlier of the policy's end_date and the
     # agreement's retention after date_added. The source team still sees it (rule 3).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -81,6 +84,11 @@ class StixObject(Base):
     expiry_recorded: Mapped[bool] = mapped_column(Boolean, default=False,
                                                   server_default=false())
     document: Mapped[str] = mapped_column(Text)
+    # The reader-independent outbound copy of ``document``, stored at ingest so automation
+    # reads do not rebuild it per row (accord.sharing.outbound.stored_outbound, issue 15):
+    # "" when it is the document itself, NULL when it must be computed per read (an IEP
+    # policy, an exercise collection, rows stored before migration 0210).
+    outbound_text: Mapped[str | None] = mapped_column(Text)
 
 
 class TaxiiStatus(Base):

@@ -38,6 +38,7 @@ MARKING_CREATED = "2026-01-01T00:00:00.000Z"
 EXPIRED = "expired: its IEP end_date or the agreement's retention has passed"
 NEEDS_ENCRYPTION = "its IEP policy requires encryption in transit (encrypt_in_transit: must) " \
                    "and the remote is plain http://"
+_DEFINITION_TYPES = frozenset({"marking-definition", "identity"})
 
 
 def _canonical(policy: Mapping[str, Any]) -> str:
@@ -155,9 +156,13 @@ class Carrier:
     def passes(self, obj: Mapping[str, Any]) -> bool:
         """Note a stored object going out in the same run; False for a definition that has
         already gone ahead of an object using it (so it is not sent twice)."""
-        key = str(obj.get("id"))
-        if obj.get("type") != "marking-definition" and obj.get("type") != "identity":
+        return self.passes_id(obj.get("type"), obj.get("id"))
+
+    def passes_id(self, stix_type: Any, stix_id: Any) -> bool:
+        """:meth:`passes` for an object known by its type and id."""
+        if stix_type not in _DEFINITION_TYPES:
             return True
+        key = str(stix_id)
         if key in self._sent:
             return False
         self._sent.add(key)

@@ -42,7 +42,7 @@ from accord.models.teams import Team
 from accord.sharing.attribution import hides_source
 from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
 from accord.sharing.identifiers import is_stix_id
-from accord.sharing.outbound import fingerprint
+from accord.sharing.outbound import fingerprint, stored_outbound
 from accord.sharing.policies import batch_policies
 from accord.sharing.timestamps import format_timestamp, object_version
 from accord.sharing.validation import validation_error
@@ -353,6 +353,8 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
                    plan.contested, text)
         row["iep_policy"] = stored_policy
         row["expires_at"] = policies.expires_at(policy, clock)
+        row["outbound_text"] = stored_outbound(row["document"], level, origin, stored_policy,
+                                               collection.is_exercise)  # issue 15: read fast
         clock += TICK
         rows.append(row)
         stored = _Version(collection.id, row["version"], level, author.team_id, origin,

@@ -206,7 +206,8 @@ def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID
                                        versions.all, after is not None))
         params = {**values, **visibility_params(access, now), "collection": collection_id,
                   "limit": limit + 1, **({"after": after} if after is not None else {})}
-        rows = list(session.execute(query, params))
+        # Core execution: plain column rows need none of the ORM's per-row loading (issue 15).
+        rows = list(session.connection().execute(query, params).all())
         return Page(rows=rows[:limit], more=len(rows) > limit)
     where = conditions(collection_id, access, filters, now)
     if after is not None:
