@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from accord import authz
 from accord.db import utcnow
+from accord.jsonfast import compact
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.stix import StixObject
 from accord.models.teams import Team
@@ -374,7 +375,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
 def _text(obj: Any) -> str | None:
     """The stored form of ``obj`` (compact JSON, as written), or None if it has none."""
     try:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        return compact(obj)
     except (RecursionError, TypeError, ValueError):
         return None
 
@@ -402,8 +403,7 @@ def _row(collection: Collection, obj: Mapping[str, Any], author: Author, version
         "date_added": date_added, "is_latest": False, "revoked": obj.get("revoked") is True,
         "tlp": tlp, "source_team_id": author.team_id, "source_user_id": author.user_id,
         "source_token_id": author.token_id, "origin": origin, "contested": contested,
-        "document": text if text is not None else
-        json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
+        "document": text if text is not None else compact(obj),
     }
 
 

@@ -25,6 +25,9 @@ from accord.sharing import stixcheck
 from accord.sharing.timestamps import parse_timestamp
 
 _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
+# The canonical UUID text, which uuid.UUID surely accepts (it also takes other forms).
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                             r"[0-9a-fA-F]{12}")
 # A plain STIX pattern string literal compared against (after an operator, a comma or an opening
 # parenthesis, so never t'', b'', h'' or a quoted path component): quote, escaped quote or
 # backslash or any other character, quote. Only literals the grammar accepts match, so blanking
@@ -34,18 +37,23 @@ MAX_REASON = 300
 MAX_ID_LENGTH = 300
 
 
+def _is_uuid(text: str) -> bool:
+    """What ``uuid.UUID(text)`` accepts; the canonical form without building a UUID."""
+    if _CANONICAL_UUID.fullmatch(text):
+        return True
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def is_stix_id(value: object) -> bool:
     """True for a string shaped ``<type>--<UUID>`` (STIX 2.1 section 2.9)."""
     if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
         return False
     prefix, sep, rest = value.partition("--")
-    if not sep or not _TYPE.match(prefix):
-        return False
-    try:
-        uuid.UUID(rest)
-    except ValueError:
-        return False
-    return True
+    return bool(sep) and _TYPE.match(prefix) is not None and _is_uuid(rest)
 
 
 def _structure_error(obj: Mapping[str, Any]) -> str | None:
@@ -95,9 +103,7 @@ def _basic_error(obj: Mapping[str, Any]) -> str | None:
     prefix, sep, rest = stix_id.partition("--")
     if not sep or prefix != kind:
         return f"id: {stix_id[:80]!r} must start with '{kind}--'"
-    try:
-        uuid.UUID(rest)
-    except ValueError:
+    if not _is_uuid(rest):
         return f"id: {stix_id[:80]!r} does not end in a UUID"
     if obj.get("spec_version", "2.1" if _is_sco(obj) else None) != "2.1":
         return "spec_version: must be '2.1'"
