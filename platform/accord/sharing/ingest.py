@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from accord import authz
 from accord.db import utcnow
+from accord.iep import IepPolicy
 from accord.jsonfast import compact
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.stix import StixObject
@@ -43,7 +44,7 @@ from accord.models.teams import Team
 from accord.sharing.attribution import hides_source
 from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
 from accord.sharing.outbound import fingerprint
-from accord.sharing.policies import batch_policies
+from accord.sharing.policies import BatchPolicies, batch_policies
 from accord.sharing.timestamps import format_timestamp, object_version
 from accord.sharing.validation import is_stix_id, validation_error
 from accord.tlp import (
@@ -197,6 +198,46 @@ def _declared_levels(session: Session, objects: Sequence[Any]) -> dict[str, Tlp]
             if (level := most_restrictive(levels)) is not None}
 
 
+@dataclass(frozen=True)
+class _Marked:
+    """What an object's markings decide: its effective TLP and IEP policy (stored form), or
+    why the policy refuses it."""
+
+    level: Tlp
+    policy: IepPolicy | None
+    stored_policy: dict[str, Any] | None
+    reason: str | None
+
+
+class _Markings:
+    """The effective TLP and IEP policy of each object of one batch.
+
+    For any object but a marking-definition both depend only on its marking refs (the batch's
+    declared levels, policies and default being fixed), and a batch's objects mostly share a
+    few lists of refs: each distinct list is decided once.
+    """
+
+    def __init__(self, default: Tlp, declared: Mapping[str, Tlp],
+                 policies: BatchPolicies) -> None:
+        self.default, self.declared, self.policies = default, declared, policies
+        self._decided: dict[tuple[str, ...], _Marked] = {}
+
+    def of(self, obj: Mapping[str, Any]) -> tuple[Tlp, IepPolicy | None,
+                                                  dict[str, Any] | None, str | None]:
+        if obj.get("type") == "marking-definition":
+            marked = self._decide(obj)  # its own id and definition count too
+        else:
+            refs = tuple(marking_refs(obj))
+            marked = self._decided.get(refs) or self._decided.setdefault(refs,
+                                                                         self._decide(obj))
+        return marked.level, marked.policy, marked.stored_policy, marked.reason
+
+    def _decide(self, obj: Mapping[str, Any]) -> _Marked:
+        level = effective_tlp(obj, self.default, self.declared)
+        policy, reason = self.policies.policy_for(obj)
+        return _Marked(level, policy, policy.to_json() if policy is not None else None, reason)
+
+
 def _origin(obj: Mapping[str, Any], writer: _Writer) -> str:
     """The identity the object names as its creator, else the writing team's."""
     creator = obj.get("created_by_ref")
@@ -313,6 +354,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     declared = _declared_levels(session, objects)
     policies = batch_policies(session, collection, objects)
     iep_markings = frozenset(policies.by_marking)
+    markings = _Markings(collection.default_tlp, declared, policies)
     exercise = set() if collection.kind == CollectionKind.EXERCISE else \
         exercise_ids(session, ids)
     rows: list[dict[str, Any]] = []
@@ -333,12 +375,10 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
             result.failures.append(_detail(shown_id[:300], version, reason))
             continue
         assert isinstance(obj, Mapping) and isinstance(stix_id, str)
-        level = effective_tlp(obj, collection.default_tlp, declared)
+        level, policy, stored_policy, reason = markings.of(obj)
         origin = _origin(obj, writer)
-        policy, reason = policies.policy_for(obj)
         reason = reason or _rule_error(obj, collection, level, exercise) or (
             admit(obj, level) if admit is not None else None)
-        stored_policy = policy.to_json() if policy is not None else None
         plan = _plan(_Incoming(obj, level, origin, stored_policy, iep_markings), collection,
                      writer, entry, version) if reason is None else _Plan(reason=reason)
         if plan.reason is not None:
