@@ -42,7 +42,7 @@ from accord.models.collections import Collection, CollectionGrant, CollectionKin
 from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.sharing.attribution import hides_source
-from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
+from accord.sharing.exercise_separation import is_exercise_data
 from accord.sharing.outbound import fingerprint
 from accord.sharing.policies import BatchPolicies, batch_policies
 from accord.sharing.timestamps import format_timestamp, object_version
@@ -151,15 +151,20 @@ def _writer(session: Session, team_id: uuid.UUID) -> _Writer:
     return _Writer(team_id, identity, grants)
 
 
-def _held(session: Session, writer: _Writer, ids: Sequence[str]) -> dict[str, _Held]:
-    """For each id already on the hub, every version held (a query per ``IDS_PER_QUERY``)."""
+def _held(session: Session, writer: _Writer, ids: Sequence[str]
+          ) -> tuple[dict[str, _Held], set[str]]:
+    """For each id already on the hub, every version held; and the ids among them ever stored
+    in an exercise collection (:func:`accord.sharing.exercise_separation.exercise_ids`, read
+    from the same rows). One query per ``IDS_PER_QUERY`` ids."""
     held: dict[str, _Held] = {}
+    exercise: set[str] = set()
     for start in range(0, len(ids), IDS_PER_QUERY):
         for row in session.execute(
                 select(StixObject.stix_id, StixObject.collection_id, StixObject.version,
                        StixObject.tlp, StixObject.source_team_id, StixObject.origin,
                        StixObject.contested, StixObject.revoked, StixObject.document,
-                       StixObject.iep_policy)
+                       StixObject.iep_policy, Collection.kind)
+                .join(Collection, Collection.id == StixObject.collection_id)
                 .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY]))
                 .order_by(StixObject.date_added)):
             version = _Version(row.collection_id, row.version, row.tlp, row.source_team_id,
@@ -169,7 +174,9 @@ def _held(session: Session, writer: _Writer, ids: Sequence[str]) -> dict[str, _H
             entry.versions.append(version)
             if writer.may_read(version):
                 entry.readable.append(version)
-    return held
+            if row.kind == CollectionKind.EXERCISE:
+                exercise.add(row.stix_id)
+    return held, exercise
 
 
 def _declared_levels(session: Session, objects: Sequence[Any]) -> dict[str, Tlp]:
@@ -350,13 +357,12 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     ids = sorted({obj["id"] for obj in objects
                   if isinstance(obj, Mapping) and is_stix_id(obj.get("id"))})
     writer = _writer(session, author.team_id)
-    held = _held(session, writer, ids)
+    held, exercise_held = _held(session, writer, ids)
     declared = _declared_levels(session, objects)
     policies = batch_policies(session, collection, objects)
     iep_markings = frozenset(policies.by_marking)
     markings = _Markings(collection.default_tlp, declared, policies)
-    exercise = set() if collection.kind == CollectionKind.EXERCISE else \
-        exercise_ids(session, ids)
+    exercise = set() if collection.kind == CollectionKind.EXERCISE else exercise_held
     rows: list[dict[str, Any]] = []
     newest: dict[str, dict[str, Any]] = {}
     for obj in objects:
