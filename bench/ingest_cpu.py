@@ -103,12 +103,16 @@ def main() -> None:
     parser.add_argument("--envelopes", type=int, default=10)
     parser.add_argument("--mode", choices=["http", "ingest"], default="http")
     parser.add_argument("--profile", type=int, default=0, help="print the top N of cProfile")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() once the hub is built, as accord serve does")
     args = parser.parse_args()
     for kind in args.databases.split(","):
         workdir = Path(tempfile.mkdtemp(prefix="accord-ingest-cpu-"))
         (workdir / "instance").mkdir()
         with _url(kind, workdir) as url:
             hub = AccordHub(url, workdir / "instance")
+            if args.gc_freeze:
+                gc.freeze()
             profile = cProfile.Profile() if args.profile else None
             collector = GcClock()
             figures = measure(hub, args.mode, args.envelopes, profile, collector)
