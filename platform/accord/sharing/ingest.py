@@ -49,12 +49,12 @@ from accord.sharing.timestamps import format_timestamp, object_version
 from accord.sharing.validation import is_stix_id, validation_error
 from accord.tlp import (
     MARKING_ID_TO_TLP,
+    BatchTlp,
     ReadAccess,
     Tlp,
     accepts,
     declared_levels,
     declared_tlp,
-    effective_tlp,
     marking_refs,
     may_read,
     most_restrictive,
@@ -226,7 +226,8 @@ class _Markings:
 
     def __init__(self, default: Tlp, declared: Mapping[str, Tlp],
                  policies: BatchPolicies) -> None:
-        self.default, self.declared, self.policies = default, declared, policies
+        self.levels = BatchTlp(default, declared)
+        self.policies = policies
         self._decided: dict[tuple[str, ...], _Marked] = {}
 
     def of(self, obj: Mapping[str, Any]) -> tuple[Tlp, IepPolicy | None,
@@ -240,9 +241,9 @@ class _Markings:
         return marked.level, marked.policy, marked.stored_policy, marked.reason
 
     def _decide(self, obj: Mapping[str, Any]) -> _Marked:
-        level = effective_tlp(obj, self.default, self.declared)
         policy, reason = self.policies.policy_for(obj)
-        return _Marked(level, policy, policy.to_json() if policy is not None else None, reason)
+        return _Marked(self.levels(obj), policy,
+                       policy.to_json() if policy is not None else None, reason)
 
 
 def _origin(obj: Mapping[str, Any], writer: _Writer) -> str:
