@@ -31,10 +31,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from accord import authz
+from accord.bulkinsert import insert_rows
 from accord.db import utcnow
 from accord.iep import IepPolicy
 from accord.jsonfast import compact
@@ -469,8 +470,9 @@ def _store(session: Session, collection: Collection, rows: list[dict[str, Any]],
         session.execute(update(StixObject).where(
             StixObject.collection_id == collection.id, StixObject.stix_id.in_(superseded),
             StixObject.is_latest.is_(True)).values(is_latest=False))
-    # A Core insert: one executemany, without the ORM bulk path's per-row bookkeeping.
-    session.execute(insert(cast(Table, StixObject.__table__)), rows)
+    # One executemany, without the ORM bulk path's per-row bookkeeping, each distinct bind
+    # value prepared once.
+    insert_rows(session.connection(), cast(Table, StixObject.__table__), rows)
     session.execute(update(Collection).where(Collection.id == collection.id)
                     .values(last_date_added=rows[-1]["date_added"]))
     collection.last_date_added = rows[-1]["date_added"]
