@@ -22,21 +22,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 Processor = Callable[[Any], Any]
 
 
-def _cached(processor: Processor) -> Processor:
-    """``processor`` memoised on hashable values (values of an ingest batch repeat). Values
-    that compare equal (an instant in two time zones, ``Tlp.RED`` and ``"red"``) are processed
-    alike by the hub's column types, so the first one's result serves both."""
-    done: dict[Any, Any] = {}
-
-    def process(value: Any) -> Any:
-        try:
-            return done[value]
-        except KeyError:
-            result = done[value] = processor(value)
-            return result
-        except TypeError:  # unhashable (a JSON document): processed every time
-            return processor(value)
-    return process
+def _processed(processor: Processor | None, values: list[Any]) -> list[Any]:
+    """One column's values through its bind processor, each distinct value once. Values that
+    compare equal (an instant in two time zones, ``Tlp.RED`` and ``"red"``) are processed
+    alike by the hub's column types, so one result serves them all."""
+    if processor is None:
+        return values
+    try:
+        done = {value: processor(value) for value in set(values)}
+    except TypeError:  # an unhashable value (a JSON document): each processed on its own
+        return [processor(value) for value in values]
+    return list(map(done.__getitem__, values))
 
 
 def _defaults(compiled: SQLCompiler) -> dict[str, Any] | None:
@@ -70,18 +66,12 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
             any(row.keys() != rows[0].keys() for row in rows):
         connection.execute(insert(table), list(rows))
         return
-    processors = {name: _cached(processor) for name, processor in found.items()
-                  if callable(processor)}
     names = list(compiled.positiontup or ()) if compiled.positional else \
         list(compiled.bind_names.values())
-
-    def prepared(row: dict[str, Any], name: str) -> Any:
-        value = row[name] if name in row else defaults[name]
-        processor = processors.get(name)
-        return value if processor is None else processor(value)
-
-    if compiled.positional:
-        params: list[Any] = [tuple(prepared(row, name) for name in names) for row in rows]
-    else:
-        params = [{name: prepared(row, name) for name in names} for row in rows]
+    columns = [_processed(found.get(name),  # type: ignore[arg-type]  # callable, checked above
+                          [row[name] for row in rows] if name in rows[0]
+                          else [defaults[name]] * len(rows))
+               for name in names]
+    params: list[Any] = list(zip(*columns, strict=True)) if compiled.positional else \
+        [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     connection.exec_driver_sql(compiled.string, params)
