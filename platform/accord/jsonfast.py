@@ -1,9 +1,9 @@
 """orjson where it gives exactly what Python's ``json`` gives, ``json`` elsewhere (issue 15).
 
 :func:`loads` returns orjson's value only when it equals ``json.loads``'s: orjson turns integers
-beyond 64 bits into floats and nests deeper than ``json`` can, so a text with a run of 19 or
-more digits, or nested deeper than :data:`SAFE_DEPTH`, is left to ``json`` (``None`` comes back:
-"decide with json"). Anything orjson refuses (NaN, infinity, lone surrogates, a BOM, UTF-16)
+beyond 64 bits into floats and nests deeper than ``json`` can, so a value holding a float, or
+nested deeper than :data:`SAFE_DEPTH`, is left to ``json`` (a marker comes back: "decide
+with json"). Anything orjson refuses (NaN, infinity, lone surrogates, a BOM, UTF-16)
 is also left to ``json``, which then accepts or refuses it with its own message.
 
 :func:`compact` is ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, through
@@ -16,23 +16,28 @@ tests/accord/test_jsonfast.py holds both to ``json`` on a corpus of STIX documen
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 SAFE_DEPTH = 200  # json recurses once per level; far below any stack the hub runs on
-_LONG_DIGITS = re.compile(rb"\d{19}")  # 18 digits always fit in a signed 64-bit integer
 _NOT_PARSED = object()
 
 
-def _depth_within(value: Any, limit: int) -> bool:
-    """True if ``value`` nests at most ``limit`` containers deep (walked level by level)."""
+def _exact(value: dict[str, Any] | list[Any], limit: int) -> bool:
+    """True if ``value`` holds no float and nests at most ``limit`` containers deep (walked
+    level by level). orjson reads an integer beyond 64 bits as a float, so a value without
+    floats is exactly what json reads."""
     level = [value]
     for _ in range(limit):
-        children = [child for node in level
-                    for child in (node.values() if type(node) is dict else node)
-                    if type(child) is dict or type(child) is list]
+        children: list[Any] = []
+        for node in level:
+            for child in (node.values() if type(node) is dict else node):
+                kind = type(child)
+                if kind is dict or kind is list:
+                    children.append(child)
+                elif kind is float:
+                    return False
         if not children:
             return True
         level = children
@@ -43,13 +48,12 @@ def loads(raw: bytes | str) -> Any:
     """The value orjson parses from ``raw`` if it is surely ``json.loads(raw)``'s; else a
     marker meaning "parse with json" (test with :func:`parsed`)."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if _LONG_DIGITS.search(data):
-        return _NOT_PARSED
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _NOT_PARSED
-    if (type(value) is dict or type(value) is list) and not _depth_within(value, SAFE_DEPTH):
+    if type(value) is float or ((type(value) is dict or type(value) is list)
+                                and not _exact(value, SAFE_DEPTH)):
         return _NOT_PARSED
     return value
 
