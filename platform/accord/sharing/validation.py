@@ -75,6 +75,12 @@ def _pattern_shape_error(shape: str, version: str) -> str | None:
     return str(errors[0]) if errors else None
 
 
+def _blank(match: re.Match[str]) -> str:
+    """The literal blanked, what precedes it kept (a function: a ``\\1`` template is expanded
+    in Python, several times slower)."""
+    return match.group(1) + "''"
+
+
 def pattern_error(pattern: str, version: str = "2.1") -> str | None:
     """Why a STIX pattern is invalid (stix2-patterns' verdict), or None.
 
@@ -83,7 +89,7 @@ def pattern_error(pattern: str, version: str = "2.1") -> str | None:
     """
     if "hashes" in pattern:
         return _pattern_shape_error(pattern, version)
-    return _pattern_shape_error(_STRING_LITERAL.sub(r"\1''", pattern), version)
+    return _pattern_shape_error(_STRING_LITERAL.sub(_blank, pattern), version)
 
 
 def _is_sco(obj: Mapping[str, Any]) -> bool:
