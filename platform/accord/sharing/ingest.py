@@ -335,12 +335,20 @@ def _plan(new: _Incoming, collection: Collection, writer: _Writer,
     return _Plan()
 
 
-def _rule_error(obj: Mapping[str, Any], collection: Collection, level: Tlp,
-                exercise: set[str]) -> str | None:
+@dataclass(frozen=True)
+class _Target:
+    """What the per-object rules read of the collection, read once per batch."""
+
+    allows_red: bool
+    live: bool  # not an exercise collection
+    exercise: set[str]  # the batch's ids ever stored in an exercise collection
+
+
+def _rule_error(obj: Mapping[str, Any], target: _Target, level: Tlp) -> str | None:
     """Verdicts that do not depend on what the hub holds of this id."""
-    if not accepts(level, collection.allows_red):
+    if not accepts(level, target.allows_red):
         return NO_RED
-    if collection.kind != CollectionKind.EXERCISE and is_exercise_data(obj, exercise):
+    if target.live and is_exercise_data(obj, target.exercise):
         return EXERCISE_IN_LIVE
     return None
 
@@ -364,7 +372,8 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     policies = batch_policies(session, collection, objects)
     iep_markings = frozenset(policies.by_marking)
     markings = _Markings(collection.default_tlp, declared, policies)
-    exercise = set() if collection.kind == CollectionKind.EXERCISE else exercise_held
+    live = collection.kind != CollectionKind.EXERCISE
+    target = _Target(collection.allows_red, live, exercise_held if live else set())
     rows: list[dict[str, Any]] = []
     newest: dict[str, dict[str, Any]] = {}
     for obj in objects:
@@ -385,7 +394,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         assert isinstance(obj, Mapping) and isinstance(stix_id, str)
         level, policy, stored_policy, reason = markings.of(obj)
         origin = _origin(obj, writer)
-        reason = reason or _rule_error(obj, collection, level, exercise) or (
+        reason = reason or _rule_error(obj, target, level) or (
             admit(obj, level) if admit is not None else None)
         plan = _plan(_Incoming(obj, level, origin, stored_policy, iep_markings), collection,
                      writer, entry, version) if reason is None else _Plan(reason=reason)
