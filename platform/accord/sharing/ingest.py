@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from accord import authz
@@ -152,6 +153,16 @@ def _writer(session: Session, team_id: uuid.UUID) -> _Writer:
     return _Writer(team_id, identity, grants)
 
 
+def _one_of(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``= ANY`` of one array parameter, the same rows
+    (psycopg rewrites a query of a thousand placeholders in Python on every call)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return cast(ColumnElement[bool], column == any_(
+            bindparam(None, list(values), type_=postgresql.ARRAY(String))))
+    return cast(ColumnElement[bool], column.in_(values))
+
+
 def _held(session: Session, writer: _Writer, ids: Sequence[str]
           ) -> tuple[dict[str, _Held], set[str]]:
     """For each id already on the hub, every version held; and the ids among them ever stored
@@ -166,7 +177,7 @@ def _held(session: Session, writer: _Writer, ids: Sequence[str]
                        StixObject.contested, StixObject.revoked, StixObject.document,
                        StixObject.iep_policy, Collection.kind)
                 .join(Collection, Collection.id == StixObject.collection_id)
-                .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY]))
+                .where(_one_of(session, StixObject.stix_id, ids[start:start + IDS_PER_QUERY]))
                 .order_by(StixObject.date_added)):
             version = _Version(row.collection_id, row.version, row.tlp, row.source_team_id,
                                row.origin, row.contested, row.revoked, row.document,
