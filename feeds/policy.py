@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection as Ids
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from accord.models.stix import StixObject
 from accord.sharing.carried import EXPIRED, NEEDS_ENCRYPTION, is_expired, needs_encryption
 from accord.sharing.exercise_separation import is_exercise_collection, is_exercise_data
 from accord.sharing.policies import batch_policies
-from accord.tlp import Tlp, declared_levels, effective_tlp, may_sync, sync_ceilings
+from accord.tlp import BatchTlp, Tlp, declared_levels, may_sync, sync_ceilings
 from feeds.models import FeedKind, FeedSource
 
 DROP_RED = "TLP:RED is never synced automatically"
@@ -56,7 +57,9 @@ def check_ceiling(kind: FeedKind, level: Tlp) -> Tlp:
     return level
 
 
+@lru_cache(maxsize=256)
 def _reason(level: Tlp, ceiling: Tlp, own: bool) -> str | None:
+    """Why ``level`` may not move under ``ceiling`` (memoised: a few levels, asked per object)."""
     if may_sync(level, ceiling, own=own):
         return None
     if level == Tlp.RED:
@@ -93,11 +96,10 @@ def pull_verdicts(feed: FeedSource, page: Sequence[Mapping[str, Any]], exercise:
 
     The TLP levels the page's own marking-definitions declare are found once per page.
     """
-    declared = declared_levels(page)
-    default = feed.collection.default_tlp
+    level = BatchTlp(feed.collection.default_tlp, declared_levels(page))
     return [DROP_EXERCISE if is_exercise_data(obj, exercise)
             else None if is_iep_marking(obj)
-            else _reason(effective_tlp(obj, default, declared), feed.max_tlp, own=False)
+            else _reason(level(obj), feed.max_tlp, own=False)
             for obj in page]
 
 

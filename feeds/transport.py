@@ -23,9 +23,23 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from accord import jsonfast
+
 CHUNK = 64 * 1024
 POLL_SECONDS = 0.05
 KILL_TIMEOUT = 0.001
+
+
+class JsonResponse(requests.Response):
+    """A response whose ``json()`` decodes with orjson when that gives what ``requests`` gives
+    (a UTF-8 body, see :mod:`accord.jsonfast`); pages of a pull decode several times faster."""
+
+    def json(self, **kwargs: Any) -> Any:
+        if not kwargs and (self.encoding or "utf-8").lower() in ("utf-8", "utf8"):
+            value = jsonfast.loads(self.content)
+            if jsonfast.parsed(value):
+                return value
+        return super().json(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,7 @@ class GuardedSession(requests.Session):
             raise self._failure(verdict)
         response._content = body
         response._content_consumed = True  # type: ignore[attr-defined]
+        response.__class__ = JsonResponse
         self.last_response = response
         self.bytes += len(body)
         return response

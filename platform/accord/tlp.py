@@ -185,6 +185,27 @@ def effective_tlp(obj: Mapping[str, Any], default: Tlp,
     return most_restrictive(levels) or default
 
 
+class BatchTlp:
+    """:func:`effective_tlp` for the objects of one batch (fixed ``default`` and ``declared``).
+
+    For any object but a marking-definition the level depends only on its marking refs, and a
+    batch's objects mostly share a few lists of refs: each distinct list is decided once.
+    """
+
+    def __init__(self, default: Tlp, declared: Mapping[str, Tlp] | None = None) -> None:
+        self.default, self.declared = default, declared
+        self._levels: dict[tuple[str, ...], Tlp] = {}
+
+    def __call__(self, obj: Mapping[str, Any]) -> Tlp:
+        if obj.get("type") == "marking-definition":  # its own id and definition count too
+            return effective_tlp(obj, self.default, self.declared)
+        refs = tuple(marking_refs(obj))
+        level = self._levels.get(refs)
+        if level is None:
+            level = self._levels[refs] = effective_tlp(obj, self.default, self.declared)
+        return level
+
+
 def stated_tlp(obj: Mapping[str, Any]) -> Tlp | None:
     """The level an object states at object level with ids every TLP-aware peer knows: the
     STIX 2.1 TLP 1.0 and OASIS TLP 2.0 ids, exactly as written (not OpenCTI's own id)."""

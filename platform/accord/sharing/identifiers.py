@@ -9,6 +9,20 @@ import uuid
 STIX_TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 """A STIX type name: lowercase ASCII letters, digits and hyphens, 3 to 250 characters."""
 MAX_ID_LENGTH = 300
+# The canonical UUID text, which uuid.UUID surely accepts (it also takes other forms).
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                             r"[0-9a-fA-F]{12}")
+
+
+def is_uuid(text: str) -> bool:
+    """What ``uuid.UUID(text)`` accepts; the canonical form without building a UUID."""
+    if _CANONICAL_UUID.fullmatch(text):
+        return True
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def is_stix_id(value: object) -> bool:
@@ -16,10 +30,4 @@ def is_stix_id(value: object) -> bool:
     if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
         return False
     prefix, sep, rest = value.partition("--")
-    if not sep or not STIX_TYPE.match(prefix):
-        return False
-    try:
-        uuid.UUID(rest)
-    except ValueError:
-        return False
-    return True
+    return bool(sep) and STIX_TYPE.match(prefix) is not None and is_uuid(rest)

@@ -31,29 +31,33 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from accord import authz
+from accord.bulkinsert import insert_rows
 from accord.db import utcnow
+from accord.iep import IepPolicy
+from accord.jsonfast import compact
 from accord.models.collections import Collection, CollectionGrant, CollectionKind
 from accord.models.stix import StixObject
 from accord.models.teams import Team
 from accord.sharing.attribution import hides_source
-from accord.sharing.exercise_separation import exercise_ids, is_exercise_data
+from accord.sharing.exercise_separation import is_exercise_data
 from accord.sharing.identifiers import is_stix_id
 from accord.sharing.outbound import fingerprint, stored_outbound
-from accord.sharing.policies import batch_policies
+from accord.sharing.policies import BatchPolicies, batch_policies
 from accord.sharing.timestamps import format_timestamp, object_version
 from accord.sharing.validation import validation_error
 from accord.tlp import (
     MARKING_ID_TO_TLP,
+    BatchTlp,
     ReadAccess,
     Tlp,
     accepts,
     declared_levels,
     declared_tlp,
-    effective_tlp,
     marking_refs,
     may_read,
     most_restrictive,
@@ -150,16 +154,31 @@ def _writer(session: Session, team_id: uuid.UUID) -> _Writer:
     return _Writer(team_id, identity, grants)
 
 
-def _held(session: Session, writer: _Writer, ids: Sequence[str]) -> dict[str, _Held]:
-    """For each id already on the hub, every version held (a query per ``IDS_PER_QUERY``)."""
+def _one_of(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``= ANY`` of one array parameter, the same rows
+    (psycopg rewrites a query of a thousand placeholders in Python on every call)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return cast(ColumnElement[bool], column == any_(
+            bindparam(None, list(values), type_=postgresql.ARRAY(String))))
+    return cast(ColumnElement[bool], column.in_(values))
+
+
+def _held(session: Session, writer: _Writer, ids: Sequence[str]
+          ) -> tuple[dict[str, _Held], set[str]]:
+    """For each id already on the hub, every version held; and the ids among them ever stored
+    in an exercise collection (:func:`accord.sharing.exercise_separation.exercise_ids`, read
+    from the same rows). One query per ``IDS_PER_QUERY`` ids."""
     held: dict[str, _Held] = {}
+    exercise: set[str] = set()
     for start in range(0, len(ids), IDS_PER_QUERY):
         for row in session.execute(
                 select(StixObject.stix_id, StixObject.collection_id, StixObject.version,
                        StixObject.tlp, StixObject.source_team_id, StixObject.origin,
                        StixObject.contested, StixObject.revoked, StixObject.document,
-                       StixObject.iep_policy)
-                .where(StixObject.stix_id.in_(ids[start:start + IDS_PER_QUERY]))
+                       StixObject.iep_policy, Collection.kind)
+                .join(Collection, Collection.id == StixObject.collection_id)
+                .where(_one_of(session, StixObject.stix_id, ids[start:start + IDS_PER_QUERY]))
                 .order_by(StixObject.date_added)):
             version = _Version(row.collection_id, row.version, row.tlp, row.source_team_id,
                                row.origin, row.contested, row.revoked, row.document,
@@ -168,7 +187,9 @@ def _held(session: Session, writer: _Writer, ids: Sequence[str]) -> dict[str, _H
             entry.versions.append(version)
             if writer.may_read(version):
                 entry.readable.append(version)
-    return held
+            if row.kind == CollectionKind.EXERCISE:
+                exercise.add(row.stix_id)
+    return held, exercise
 
 
 def _declared_levels(session: Session, objects: Sequence[Any]) -> dict[str, Tlp]:
@@ -195,6 +216,47 @@ def _declared_levels(session: Session, objects: Sequence[Any]) -> dict[str, Tlp]
                 declared.setdefault(stix_id.strip().lower(), []).append(level)
     return {key: level for key, levels in declared.items()
             if (level := most_restrictive(levels)) is not None}
+
+
+@dataclass(frozen=True)
+class _Marked:
+    """What an object's markings decide: its effective TLP and IEP policy (stored form), or
+    why the policy refuses it."""
+
+    level: Tlp
+    policy: IepPolicy | None
+    stored_policy: dict[str, Any] | None
+    reason: str | None
+
+
+class _Markings:
+    """The effective TLP and IEP policy of each object of one batch.
+
+    For any object but a marking-definition both depend only on its marking refs (the batch's
+    declared levels, policies and default being fixed), and a batch's objects mostly share a
+    few lists of refs: each distinct list is decided once.
+    """
+
+    def __init__(self, default: Tlp, declared: Mapping[str, Tlp],
+                 policies: BatchPolicies) -> None:
+        self.levels = BatchTlp(default, declared)
+        self.policies = policies
+        self._decided: dict[tuple[str, ...], _Marked] = {}
+
+    def of(self, obj: Mapping[str, Any]) -> tuple[Tlp, IepPolicy | None,
+                                                  dict[str, Any] | None, str | None]:
+        if obj.get("type") == "marking-definition":
+            marked = self._decide(obj)  # its own id and definition count too
+        else:
+            refs = tuple(marking_refs(obj))
+            marked = self._decided.get(refs) or self._decided.setdefault(refs,
+                                                                         self._decide(obj))
+        return marked.level, marked.policy, marked.stored_policy, marked.reason
+
+    def _decide(self, obj: Mapping[str, Any]) -> _Marked:
+        policy, reason = self.policies.policy_for(obj)
+        return _Marked(self.levels(obj), policy,
+                       policy.to_json() if policy is not None else None, reason)
 
 
 def _origin(obj: Mapping[str, Any], writer: _Writer) -> str:
@@ -285,12 +347,20 @@ def _plan(new: _Incoming, collection: Collection, writer: _Writer,
     return _Plan()
 
 
-def _rule_error(obj: Mapping[str, Any], collection: Collection, level: Tlp,
-                exercise: set[str]) -> str | None:
+@dataclass(frozen=True)
+class _Target:
+    """What the per-object rules read of the collection, read once per batch."""
+
+    allows_red: bool
+    live: bool  # not an exercise collection
+    exercise: set[str]  # the batch's ids ever stored in an exercise collection
+
+
+def _rule_error(obj: Mapping[str, Any], target: _Target, level: Tlp) -> str | None:
     """Verdicts that do not depend on what the hub holds of this id."""
-    if not accepts(level, collection.allows_red):
+    if not accepts(level, target.allows_red):
         return NO_RED
-    if collection.kind != CollectionKind.EXERCISE and is_exercise_data(obj, exercise):
+    if target.live and is_exercise_data(obj, target.exercise):
         return EXERCISE_IN_LIVE
     return None
 
@@ -309,12 +379,13 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
     ids = sorted({obj["id"] for obj in objects
                   if isinstance(obj, Mapping) and is_stix_id(obj.get("id"))})
     writer = _writer(session, author.team_id)
-    held = _held(session, writer, ids)
+    held, exercise_held = _held(session, writer, ids)
     declared = _declared_levels(session, objects)
     policies = batch_policies(session, collection, objects)
     iep_markings = frozenset(policies.by_marking)
-    exercise = set() if collection.kind == CollectionKind.EXERCISE else \
-        exercise_ids(session, ids)
+    markings = _Markings(collection.default_tlp, declared, policies)
+    live = collection.kind != CollectionKind.EXERCISE
+    target = _Target(collection.allows_red, live, exercise_held if live else set())
     rows: list[dict[str, Any]] = []
     newest: dict[str, dict[str, Any]] = {}
     for obj in objects:
@@ -333,12 +404,10 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
             result.failures.append(_detail(shown_id[:300], version, reason))
             continue
         assert isinstance(obj, Mapping) and isinstance(stix_id, str)
-        level = effective_tlp(obj, collection.default_tlp, declared)
+        level, policy, stored_policy, reason = markings.of(obj)
         origin = _origin(obj, writer)
-        policy, reason = policies.policy_for(obj)
-        reason = reason or _rule_error(obj, collection, level, exercise) or (
+        reason = reason or _rule_error(obj, target, level) or (
             admit(obj, level) if admit is not None else None)
-        stored_policy = policy.to_json() if policy is not None else None
         plan = _plan(_Incoming(obj, level, origin, stored_policy, iep_markings), collection,
                      writer, entry, version) if reason is None else _Plan(reason=reason)
         if plan.reason is not None:
@@ -354,7 +423,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
         row["iep_policy"] = stored_policy
         row["expires_at"] = policies.expires_at(policy, clock)
         row["outbound_text"] = stored_outbound(row["document"], level, origin, stored_policy,
-                                               collection.is_exercise)  # issue 15: read fast
+                                               collection.is_exercise, obj)  # read fast
         clock += TICK
         rows.append(row)
         stored = _Version(collection.id, row["version"], level, author.team_id, origin,
@@ -377,7 +446,7 @@ def add_objects(session: Session, collection: Collection, objects: Sequence[Any]
 def _text(obj: Any) -> str | None:
     """The stored form of ``obj`` (compact JSON, as written), or None if it has none."""
     try:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        return compact(obj)
     except (RecursionError, TypeError, ValueError):
         return None
 
@@ -405,8 +474,7 @@ def _row(collection: Collection, obj: Mapping[str, Any], author: Author, version
         "date_added": date_added, "is_latest": False, "revoked": obj.get("revoked") is True,
         "tlp": tlp, "source_team_id": author.team_id, "source_user_id": author.user_id,
         "source_token_id": author.token_id, "origin": origin, "contested": contested,
-        "document": text if text is not None else
-        json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
+        "document": text if text is not None else compact(obj),
     }
 
 
@@ -425,8 +493,9 @@ def _store(session: Session, collection: Collection, rows: list[dict[str, Any]],
         session.execute(update(StixObject).where(
             StixObject.collection_id == collection.id, StixObject.stix_id.in_(superseded),
             StixObject.is_latest.is_(True)).values(is_latest=False))
-    # A Core insert: one executemany, without the ORM bulk path's per-row bookkeeping.
-    session.execute(insert(cast(Table, StixObject.__table__)), rows)
+    # One executemany, without the ORM bulk path's per-row bookkeeping, each distinct bind
+    # value prepared once.
+    insert_rows(session.connection(), cast(Table, StixObject.__table__), rows)
     session.execute(update(Collection).where(Collection.id == collection.id)
                     .values(last_date_added=rows[-1]["date_added"]))
     collection.last_date_added = rows[-1]["date_added"]

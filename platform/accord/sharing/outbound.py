@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from accord import jsonfast
 from accord.db import utcnow
 from accord.sharing.carried import Carrier, Carry, is_expired, needs_encryption
 from accord.sharing.exercise_separation import EXERCISE_MARKING_ID, is_exercise_object
@@ -62,22 +63,30 @@ def outbound_copy(obj: Mapping[str, Any], level: Tlp, origin: str | None,
     return copy
 
 
+def _parsed(document: str) -> Any:
+    value = jsonfast.loads(document)
+    return value if jsonfast.parsed(value) else json.loads(document)
+
+
 def outbound_document(document: str, level: Tlp, origin: str | None,
-                      exercise: bool = False, carry: Carry | None = None) -> str:
-    """The outbound JSON text of a stored document (the stored text itself when unchanged)."""
-    obj = json.loads(document)
+                      exercise: bool = False, carry: Carry | None = None,
+                      obj: Any = None) -> str:
+    """The outbound JSON text of a stored document (the stored text itself when unchanged);
+    ``obj``: the document already parsed (at ingest), else it is parsed here."""
+    if obj is None:
+        obj = _parsed(document)
     if not isinstance(obj, dict):
         return document
     copy = outbound_copy(obj, level, origin, exercise, carry)
-    return document if copy == obj else json.dumps(copy, separators=(",", ":"),
-                                                   ensure_ascii=False)
+    return document if copy == obj else jsonfast.compact(copy)
 
 
 SAME_AS_DOCUMENT = ""  # ``outbound_text`` of a version whose outbound copy is its document
 
 
 def stored_outbound(document: str, level: Tlp, origin: str | None,
-                    policy: Mapping[str, Any] | None, exercise_collection: bool) -> str | None:
+                    policy: Mapping[str, Any] | None, exercise_collection: bool,
+                    obj: Mapping[str, Any] | None = None) -> str | None:
     """The ``outbound_text`` to store with a new version: its outbound copy for every reader,
     or None when that copy depends on the read (an IEP policy: its marking, a hidden source;
     an exercise collection: the exercise marking). The text is what
@@ -86,7 +95,7 @@ def stored_outbound(document: str, level: Tlp, origin: str | None,
     to NULL, so stored rows fall back to the computed copy."""
     if policy or exercise_collection:
         return None
-    text = outbound_document(document, level, origin)
+    text = outbound_document(document, level, origin, obj=obj)
     return SAME_AS_DOCUMENT if text == document else text
 
 
@@ -155,7 +164,7 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
             if not definitions or carrier.passes_id(stix_type, row.stix_id):
                 out.append(stored or row.document)
             continue
-        obj = json.loads(row.document)
+        obj = _parsed(row.document)
         carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \
             if isinstance(obj, dict) else None
         needed = carrier.take()
@@ -163,5 +172,5 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
             out.extend(json.dumps(item, separators=(",", ":")) for item in needed)
             if isinstance(obj, dict) and not carrier.passes(obj):
                 continue  # a definition already served ahead of an object using it
-        out.append(outbound_document(row.document, row.tlp, row.origin, exercise, carry))
+        out.append(outbound_document(row.document, row.tlp, row.origin, exercise, carry, obj))
     return out

@@ -38,16 +38,30 @@ class BatchPolicies:
     broken: dict[str, str] = field(default_factory=dict)  # marking id -> why it is refused
     default: IepPolicy | None = None
     retention: timedelta | None = None
+    _by_refs: dict[tuple[str, ...], tuple[IepPolicy | None, str | None]] = field(
+        default_factory=dict, repr=False)
 
     def policy_for(self, obj: Mapping[str, Any]) -> tuple[IepPolicy | None, str | None]:
         """The policy in force for ``obj`` (own markings, then the default), or a reason to
-        refuse it: an object marked with a malformed IEP policy is not stored."""
+        refuse it: an object marked with a malformed IEP policy is not stored.
+
+        For any object but a marking-definition the answer depends only on its marking refs,
+        so each distinct list of refs is decided once (the batch's policies are all read by
+        :func:`batch_policies` before any is asked for)."""
         own_id = obj.get("id")
-        if obj.get("type") == "marking-definition" and isinstance(own_id, str) and \
-                own_id.strip().lower() in self.broken:
-            return None, f"invalid IEP policy: {self.broken[own_id.strip().lower()]}"
+        if obj.get("type") == "marking-definition":
+            if isinstance(own_id, str) and own_id.strip().lower() in self.broken:
+                return None, f"invalid IEP policy: {self.broken[own_id.strip().lower()]}"
+            return self._decide(marking_refs(obj))
+        refs = tuple(marking_refs(obj))
+        decided = self._by_refs.get(refs)
+        if decided is None:
+            decided = self._by_refs[refs] = self._decide(refs)
+        return decided
+
+    def _decide(self, refs: Sequence[str]) -> tuple[IepPolicy | None, str | None]:
         own: IepPolicy | None = None
-        for ref in marking_refs(obj):
+        for ref in refs:
             key = ref.strip().lower()
             if key in self.broken:
                 return None, f"IEP marking {ref}: {self.broken[key]}"

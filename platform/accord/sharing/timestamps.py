@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 _RFC3339 = re.compile(
@@ -16,6 +17,19 @@ _RFC3339 = re.compile(
 _PLAIN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 
 
+@lru_cache(maxsize=8192)
+def _plain(text: str) -> datetime | None:
+    """The common form, by the C parser (same value); None if it is not that form.
+
+    Memoised: an object's created and modified, and a batch's objects, often share a text, and
+    ingest reads each timestamp more than once (validation, then the stored version).
+    """
+    if _PLAIN.fullmatch(text):
+        with suppress(ValueError):
+            return datetime.fromisoformat(text)
+    return None
+
+
 def parse_timestamp(text: str) -> datetime:
     """An aware UTC datetime from an RFC 3339 timestamp; ValueError if it is not one.
 
@@ -23,9 +37,9 @@ def parse_timestamp(text: str) -> datetime:
     """
     if not isinstance(text, str):
         raise ValueError("not a timestamp")
-    if _PLAIN.fullmatch(text):  # the common form: the C parser, same value
-        with suppress(ValueError):
-            return datetime.fromisoformat(text)
+    plain = _plain(text) if type(text) is str else _plain.__wrapped__(text)
+    if plain is not None:
+        return plain
     match = _RFC3339.match(text.strip())
     if not match:
         raise ValueError(f"{text[:60]!r} is not an RFC 3339 timestamp")

@@ -9,14 +9,15 @@ from typing import Any
 
 from flask import Response
 
+from accord.jsonfast import compact
 from accord.sharing.timestamps import format_timestamp
 from accord.taxii.media import TAXII_MEDIA_TYPE
 
 
 def taxii_json(body: Any, status: int = 200) -> Response:
-    """A TAXII resource as ``application/taxii+json;version=2.1``."""
-    return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), status=status,
-                    content_type=TAXII_MEDIA_TYPE)
+    """A TAXII resource as ``application/taxii+json;version=2.1`` (compact JSON; a status of
+    1,000 objects is written by orjson, with json's very text)."""
+    return Response(compact(body), status=status, content_type=TAXII_MEDIA_TYPE)
 
 
 def envelope(documents: Iterable[str], more: bool, next_token: str | None) -> Response:

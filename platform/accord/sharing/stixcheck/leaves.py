@@ -38,7 +38,15 @@ _SAMPLE_UUID = "4f6f4bd1-8a54-4b6e-9f3c-0d1f3b5b2a10"
 
 def parse_timestamp(value: Any) -> Any:
     """A ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` string as an aware UTC datetime, else DECLINE."""
-    if type(value) is not str or _TIMESTAMP.fullmatch(value) is None:
+    if type(value) is not str:
+        return DECLINE
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(value: str) -> Any:
+    """Memoised (datetimes are immutable): timestamps repeat within objects and batches."""
+    if _TIMESTAMP.fullmatch(value) is None:
         return DECLINE
     try:
         return datetime.fromisoformat(value)  # UTC, from the "Z"
