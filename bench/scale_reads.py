@@ -6,7 +6,8 @@ serves the database with ``accord serve`` (gunicorn, ``--workers`` x ``--threads
 and measures through taxii2-client, with a service user's Bearer token, the median and p95 of
 ``--requests`` requests each: first page (limit 100 and 1000), get-object (a random stored id),
 manifest first page, ``match[type]=indicator``, ``match[type]=malware``, ``match[id]=`` one id,
-``added_after`` near the end and a ``next`` page in the middle of the collection. It prints the
+``added_after`` 150 rows before the end (a full page) and a ``next`` page in the middle of the
+collection. It prints the
 database size (``pg_database_size`` or the SQLite file), table and index sizes, the load average
 with every figure, and the rows/s of the load.
 
@@ -130,13 +131,14 @@ class Stored:
         return [str(self._scalar("SELECT stix_id FROM stix_objects WHERE pk >= :p ORDER BY pk "
                                  "LIMIT 1", p=random.randint(1, top))) for _ in range(k)]
 
-    def added_at(self, fraction: float) -> str:
-        """The ``date_added`` of the row at ``fraction`` of the table (by primary key)."""
+    def added_at(self, fraction: float, back: int = 0) -> str:
+        """The ``date_added`` of the row at ``fraction`` of the table by primary key, less
+        ``back`` rows (so ``added_at(1, 150)`` leaves about 150 rows after it at any size)."""
         top = int(self._scalar("SELECT max(pk) FROM stix_objects"))
         with self.engine.connect() as conn:
             row = conn.execute(sa.text(
                 "SELECT date_added FROM stix_objects WHERE pk >= :p ORDER BY pk LIMIT 1"),
-                {"p": max(1, int(top * fraction))}).one()
+                {"p": max(1, int(top * fraction) - back)}).one()
         moment = row[0]
         if isinstance(moment, str):  # SQLite keeps the text form
             return moment.replace(" ", "T").rstrip("Z") + ("" if "+" in moment else "Z")
@@ -188,7 +190,7 @@ def reads(client: Collection, stored: Stored, requests: int) -> dict[str, tuple[
     """The measured reads, each checked for a sensible answer."""
     ids = stored.random_ids(3 * (requests + 1))
     by_id, by_match = iter(ids), iter(reversed(ids))
-    near_end, middle = stored.added_at(0.9999), stored.added_at(0.5)
+    near_end, middle = stored.added_at(1, back=150), stored.added_at(0.5)
     deep = client.get_objects(limit=100, added_after=middle)
     assert deep.get("next"), "no next token in the middle of the collection"
 
@@ -218,7 +220,8 @@ def reads(client: Collection, stored: Stored, requests: int) -> dict[str, tuple[
         "match[type]=indicator limit=100": objects(100, limit=100, type="indicator"),
         "match[type]=malware limit=100": objects(100, limit=100, type="malware"),
         "match[id]= one random id": match_id,
-        "added_after near the end limit=100": objects(0, limit=100, added_after=near_end),
+        "added_after 150 rows before the end limit=100": objects(100, limit=100,
+                                                             added_after=near_end),
         "next page in the middle limit=100": objects(100, limit=100, next=deep["next"]),
     }
     figures = {}
