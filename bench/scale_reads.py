@@ -59,7 +59,7 @@ from taxii2client.v21 import Collection  # noqa: E402
 from accord.db import database  # noqa: E402
 from accord.sharing.timestamps import format_timestamp  # noqa: E402
 from bench.taxii_bench import SECRET, AccordHub, Workload, indicators  # noqa: E402
-from bench.taxii_servers import accord_server  # noqa: E402
+from bench.taxii_servers import accord_server, children, cpu_seconds  # noqa: E402
 from feeds.remote import BearerAuth  # noqa: E402
 
 CHUNK = 500_000  # bulk rows between progress lines (and ANALYZE on PostgreSQL)
@@ -125,6 +125,15 @@ class Stored:
     def count(self) -> int:
         return int(self._scalar("SELECT count(*) FROM stix_objects WHERE collection_id = :c"))
 
+    def backends(self) -> list[int]:
+        """The PostgreSQL server processes serving this database (none for SQLite)."""
+        if self.engine.dialect.name != "postgresql":
+            return []
+        with self.engine.connect() as conn:
+            return list(conn.scalars(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")))
+
     def random_ids(self, k: int) -> list[str]:
         """``k`` stored ids picked uniformly by primary key over the whole table."""
         top = int(self._scalar("SELECT max(pk) FROM stix_objects"))
@@ -175,18 +184,25 @@ class Stored:
             return found
 
 
-def timed(call: Callable[[], Any], requests: int) -> tuple[float, float]:
-    """Median and p95 wall time of ``call`` in ms over ``requests`` calls (after one warm-up)."""
+def timed(call: Callable[[], Any], requests: int, pids: Callable[[], list[int]]
+          ) -> tuple[float, float, float]:
+    """Median and p95 wall time of ``call`` in ms over ``requests`` calls (after one warm-up),
+    and the mean CPU ms per call of the processes ``pids`` gives (server and database), which
+    the other loads of a shared machine disturb far less than wall time."""
     call()
     times = []
+    watched = pids()
+    cpu = cpu_seconds(watched)
     for _ in range(requests):
         started = time.perf_counter()
         call()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), statistics.quantiles(times, n=20)[18]
+    cpu = (cpu_seconds(watched) - cpu) * 1000 / requests
+    return statistics.median(times), statistics.quantiles(times, n=20)[18], cpu
 
 
-def reads(client: Collection, stored: Stored, requests: int) -> dict[str, tuple[float, float]]:
+def reads(client: Collection, stored: Stored, requests: int, pids: Callable[[], list[int]]
+          ) -> dict[str, tuple[float, float, float]]:
     """The measured reads, each checked for a sensible answer."""
     ids = stored.random_ids(3 * (requests + 1))
     by_id, by_match = iter(ids), iter(reversed(ids))
@@ -226,8 +242,9 @@ def reads(client: Collection, stored: Stored, requests: int) -> dict[str, tuple[
     }
     figures = {}
     for name, call in calls.items():
-        figures[name] = timed(call, requests)
-        say(f"    {name}: median {figures[name][0]:.1f} ms, p95 {figures[name][1]:.1f} ms")
+        figures[name] = timed(call, requests, pids)
+        say(f"    {name}: median {figures[name][0]:.1f} ms, p95 {figures[name][1]:.1f} ms, "
+            f"server+database CPU {figures[name][2]:.1f} ms/request")
     return figures
 
 
@@ -269,7 +286,8 @@ def measure(hub: AccordHub, stored: Stored, args: argparse.Namespace, workdir: P
         f"{args.threads} threads, {args.requests} requests each")
     server, base = accord_server(args.database_url, SECRET, workdir, args.workers, args.threads)
     with server:
-        figures = reads(client(base, hub), stored, args.requests)
+        figures = reads(client(base, hub), stored, args.requests,
+                        lambda: [server.pid, *children(server.pid), *stored.backends()])
     sizes = stored.sizes(args.database_url)
     for name, size in sizes.items():
         print(f"    size {name}: {size / 2**20:,.1f} MiB", flush=True)
@@ -280,11 +298,12 @@ def measure(hub: AccordHub, stored: Stored, args: argparse.Namespace, workdir: P
 
 def table(stages: list[dict[str, Any]]) -> None:
     """The stages as one Markdown table: median / p95 ms per read and checkpoint."""
-    print("\n| read (median / p95 ms) | " + " | ".join(f"{s['rows']:,}" for s in stages) + " |")
+    print("\n| read: median / p95 ms (server+db CPU ms/request) | "
+          + " | ".join(f"{s['rows']:,}" for s in stages) + " |")
     print("|---|" + "---|" * len(stages))
     for name in stages[0]["reads"]:
         print(f"| {name} | " + " | ".join(
-            "{:.1f} / {:.1f}".format(*s["reads"][name]) for s in stages) + " |")
+            "{:.1f} / {:.1f} ({:.1f})".format(*s["reads"][name]) for s in stages) + " |")
     print("| database size (MiB) | " + " | ".join(f"{s['db_mib']:,.0f}" for s in stages) + " |")
     print("| 1-min load average | " + " | ".join(f"{s['load']:.1f}" for s in stages) + " |",
           flush=True)
@@ -324,6 +343,9 @@ def main() -> None:
         f"the database is kept")
     stages = []
     for checkpoint in [] if args.measure_only else args.checkpoints:
+        if stored.count() > checkpoint:
+            say(f"== checkpoint {checkpoint:,} skipped: {stored.count():,} rows already stored")
+            continue
         say(f"== checkpoint {checkpoint:,} (stored {stored.count():,})")
         reached = load(hub, stored, checkpoint, args, workdir)
         stages.append(measure(hub, stored, args, workdir))
