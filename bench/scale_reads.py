@@ -131,8 +131,7 @@ class Stored:
             return []
         with self.engine.connect() as conn:
             return list(conn.scalars(sa.text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()")))
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
 
     def random_ids(self, k: int) -> list[str]:
         """``k`` stored ids picked uniformly by primary key over the whole table."""
@@ -265,11 +264,15 @@ def load(hub: AccordHub, stored: Stored, target: int, args: argparse.Namespace,
         say(f"  HTTP ingest (taxii2-client, validated): {workload.loaded - first:,} objects in "
             f"{elapsed:.1f} s = {(workload.loaded - first) / elapsed:,.0f} obj/s")
     while workload.loaded < target and not past(args.stop_at):
-        first = workload.loaded
+        first, backends = workload.loaded, stored.backends()
+        cpu, db_cpu = time.process_time(), cpu_seconds(backends)
         seconds = hub.bulk_load(workload, min(target, first + CHUNK), args.batch)
+        rows = workload.loaded - first
+        cpu, db_cpu = time.process_time() - cpu, cpu_seconds(backends) - db_cpu
         say(f"  bulk load (add_objects validate=False, batches of {args.batch:,}): "
-            f"{first:,} -> {workload.loaded:,}: {workload.loaded - first:,} rows in "
-            f"{seconds:.1f} s = {(workload.loaded - first) / seconds:,.0f} rows/s")
+            f"{first:,} -> {workload.loaded:,}: {rows:,} rows in {seconds:.1f} s = "
+            f"{rows / seconds:,.0f} rows/s; CPU per 1000 rows: loader {cpu * 1000 / rows:.0f} ms"
+            f", database {db_cpu * 1000 / rows:.0f} ms")
     return workload.loaded >= target
 
 
