@@ -203,7 +203,7 @@ def timed(call: Callable[[], Any], requests: int, pids: Callable[[], list[int]]
 def reads(client: Collection, stored: Stored, requests: int, pids: Callable[[], list[int]]
           ) -> dict[str, tuple[float, float, float]]:
     """The measured reads, each checked for a sensible answer."""
-    ids = stored.random_ids(3 * (requests + 1))
+    ids, rows = stored.random_ids(3 * (requests + 1)), stored.count()
     by_id, by_match = iter(ids), iter(reversed(ids))
     near_end, middle = stored.added_at(1, back=150), stored.added_at(0.5)
     deep = client.get_objects(limit=100, added_after=middle)
@@ -213,7 +213,8 @@ def reads(client: Collection, stored: Stored, requests: int, pids: Callable[[], 
         def call() -> None:
             body = client.get_objects(**query)
             got = len(body.get("objects", []))
-            assert got == count if count else got > 0, (query, got)
+            # a full page where the collection is far larger (1 in 20 rows is malware)
+            assert got == count if 0 < count <= rows // 40 else got > 0, (query, got)
         return call
 
     def get_object() -> None:
@@ -271,8 +272,8 @@ def load(hub: AccordHub, stored: Stored, target: int, args: argparse.Namespace,
         cpu, db_cpu = time.process_time() - cpu, cpu_seconds(backends) - db_cpu
         say(f"  bulk load (add_objects validate=False, batches of {args.batch:,}): "
             f"{first:,} -> {workload.loaded:,}: {rows:,} rows in {seconds:.1f} s = "
-            f"{rows / seconds:,.0f} rows/s; CPU per 1000 rows: loader {cpu * 1000 / rows:.0f} ms"
-            f", database {db_cpu * 1000 / rows:.0f} ms")
+            f"{rows / seconds:,.0f} rows/s; CPU per 1000 rows: loader {cpu * 1e6 / rows:.0f} ms"
+            f", database {db_cpu * 1e6 / rows:.0f} ms")
     return workload.loaded >= target
 
 
