@@ -131,7 +131,8 @@ class Stored:
             return []
         with self.engine.connect() as conn:
             return list(conn.scalars(sa.text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'")))
 
     def random_ids(self, k: int) -> list[str]:
         """``k`` stored ids picked uniformly by primary key over the whole table."""
