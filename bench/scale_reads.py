@@ -21,6 +21,9 @@ versions of an indicator, all with distinct ids.
 The database is never dropped. Run again with the same ``--database-url``: the migrations are
 applied (``accord.migrate.upgrade``), the stored rows are counted and only what is missing up to
 each checkpoint is loaded; ``--measure-only`` measures what is stored without loading anything.
+``--stop-at HH:MM`` (UTC) ends the bulk load then, measures what is stored and stops. Wall times
+on a shared machine are noisy: each read also reports the CPU ms per request of the gunicorn
+processes and the PostgreSQL client backends of the database.
 
     mkdir -p /work/bench-data
     PYTHONPATH=platform:. .venv/bin/python bench/scale_reads.py \\
@@ -28,7 +31,8 @@ each checkpoint is loaded; ``--measure-only`` measures what is stored without lo
         --checkpoints 10000,100000,1000000 2>&1 | tee /work/bench-data/sqlite-1m.log
     PYTHONPATH=platform:. .venv/bin/python bench/scale_reads.py \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/accord_bench_scale \\
-        --checkpoints 10000,100000,1000000,10000000 2>&1 | tee /work/bench-data/pg-10m.log
+        --checkpoints 10000,100000,1000000,10000000 --stop-at 18:35 2>&1 \\
+        | tee /work/bench-data/pg-10m.log
     # later, after migrations were added: measure the kept database again
     PYTHONPATH=platform:. .venv/bin/python bench/scale_reads.py --measure-only \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/accord_bench_scale
