@@ -71,6 +71,9 @@ SECRET = "taxii-benchmark-secret-key-long-enough"
 ENVELOPE = 1000
 PAGE = 1000
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+COLLECTION_TITLE = "Bench indicators"
+LOADER = "bench-loader"
+Maker = Callable[[int, int], list[dict[str, Any]]]
 
 
 def indicators(start: int, count: int) -> list[dict[str, Any]]:
@@ -97,8 +100,8 @@ def median_ms(call: Callable[[], Any], requests: int) -> float:
 class Workload:
     """The client side, identical for both servers: ingest, full read, latencies."""
 
-    def __init__(self, client: Collection, page: int) -> None:
-        self.client, self.page = client, page
+    def __init__(self, client: Collection, page: int, make: Maker = indicators) -> None:
+        self.client, self.page, self.make = client, page, make
         self.loaded = 0
         self.ingest_rates: list[float] = []
         self.ingest_load = 0.0
@@ -113,7 +116,7 @@ class Workload:
     def ingest(self, target: int) -> None:
         """POST envelopes of 1000 until ``target`` objects are stored."""
         while self.loaded < target:
-            objects = indicators(self.loaded, min(ENVELOPE, target - self.loaded))
+            objects = self.make(self.loaded, min(ENVELOPE, target - self.loaded))
             started = time.perf_counter()
             status = self.client.add_objects({"objects": objects})
             elapsed = time.perf_counter() - started
@@ -175,36 +178,46 @@ def postgres_database() -> Iterator[str]:
 
 
 class AccordHub:
-    """A migrated hub database with one team, a service user's token and a collection."""
+    """A migrated hub database with one team, a service user's token and a collection.
+
+    On a database that already holds them (a kept benchmark database) it migrates, finds them
+    and issues a new token, so the stored objects are measured again without reloading.
+    """
 
     def __init__(self, database_url: str, instance: Path) -> None:
         self.app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": database_url,
                                "INSTANCE_PATH": str(instance)})
         upgrade(self.app)
         with database(self.app).sessionmaker() as session:
-            team = teams.create_team(session, "CERT-Bench", "VN")
-            collection = collections.create_collection(session, "Bench indicators", team.name)
-            collections.grant(session, str(collection.id), team.name, True, True, Tlp.AMBER)
-            user = users.create_user(session, "bench-loader", team.name, Role.SERVICE, None)
-            token, self.token = tokens.create_token(session, user.username, "bench",
-                                                    ["read", "write"])
+            collection = session.scalars(sa.select(CollectionRow).where(
+                CollectionRow.title == COLLECTION_TITLE)).first()
+            if collection is None:
+                team = teams.create_team(session, "CERT-Bench", "VN")
+                collection = collections.create_collection(session, COLLECTION_TITLE, team.name)
+                collections.grant(session, str(collection.id), team.name, True, True, Tlp.AMBER)
+                users.create_user(session, LOADER, team.name, Role.SERVICE, None)
+            token, self.token = tokens.create_token(session, LOADER, "bench", ["read", "write"])
             session.commit()
-            self.collection_id, self.author = collection.id, Author(team.id, user.id, token.id)
+            self.collection_id = collection.id
+            self.author = Author(token.user.team_id, token.user.id, token.id)
 
     def bulk_load(self, workload: Workload, target: int, batch: int = 5000) -> float:
-        """Load rows in-process up to ``target`` (no validation); returns seconds."""
+        """Load rows in-process up to ``target`` (no validation), one session per batch, then
+        ANALYZE on PostgreSQL; returns seconds."""
         started = time.perf_counter()
-        with database(self.app).sessionmaker() as session:
-            collection = session.get(CollectionRow, self.collection_id)
-            assert collection is not None
-            while workload.loaded < target:
-                objects = indicators(workload.loaded, min(batch, target - workload.loaded))
+        sessions = database(self.app).sessionmaker
+        while workload.loaded < target:
+            objects = workload.make(workload.loaded, min(batch, target - workload.loaded))
+            with sessions() as session:
+                collection = session.get(CollectionRow, self.collection_id)
+                assert collection is not None
                 result = add_objects(session, collection, objects, self.author, validate=False)
-                assert result.stored == len(objects)
+                assert result.stored == len(objects), (result.stored, result.failures[:3])
                 session.commit()
-                workload.loaded += len(objects)
-                workload.remember(objects)
-            if session.bind is not None and session.bind.dialect.name == "postgresql":
+            workload.loaded += len(objects)
+            workload.remember(objects)
+        with sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
                 session.execute(sa.text("ANALYZE stix_objects"))
                 session.commit()
         return time.perf_counter() - started

@@ -35,7 +35,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """Direct children of ``pid`` (from /proc/<pid>/task/*/children)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -77,7 +77,7 @@ class RssSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
-        pids = [self.pid, *_children(self.pid)]
+        pids = [self.pid, *children(self.pid)]
         sizes = [rss_kib(pid) for pid in pids]
         self.max_pss_kib = max(self.max_pss_kib, sum(pss_kib(pid) for pid in pids))
         self.max_total_kib = max(self.max_total_kib, sum(sizes))
@@ -234,3 +234,15 @@ def opentaxii_collection_url(root_url: str) -> str:
                         headers={"Accept": "application/taxii+json;version=2.1"},
                         timeout=30).json()
     return f"{root_url}collections/{body['collections'][0]['id']}/"
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds used so far by ``pids`` (0 for a process that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
