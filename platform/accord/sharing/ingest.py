@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Table, any_, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, String, Table, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -145,12 +145,19 @@ class _Writer:
                         held.source_team_id)
 
 
+@lru_cache(maxsize=1)
+def _readable_grants() -> Select[uuid.UUID, Tlp]:
+    """The collections a team reads now and their TLP ceilings; built once per process (the
+    agreement condition costs more to build than to run), values bound per envelope."""
+    return select(CollectionGrant.collection_id, CollectionGrant.max_tlp).where(
+        CollectionGrant.team_id == bindparam("writer_team"), CollectionGrant.can_read.is_(True),
+        authz.grant_in_force(bindparam("grant_now")))
+
+
 def _writer(session: Session, team_id: uuid.UUID) -> _Writer:
     identity = session.scalar(select(Team.identity_id).where(Team.id == team_id)) or ""
     grants = {collection_id: max_tlp for collection_id, max_tlp in session.execute(
-        select(CollectionGrant.collection_id, CollectionGrant.max_tlp).where(
-            CollectionGrant.team_id == team_id, CollectionGrant.can_read.is_(True),
-            authz.grant_in_force()))}
+        _readable_grants(), {"writer_team": team_id, "grant_now": utcnow()})}
     return _Writer(team_id, identity, grants)
 
 
