@@ -24,14 +24,16 @@ def run_pull(ctx: RunContext) -> None:
     """Store the remote's objects newer than the watermark."""
     feed, run, session = ctx.feed, ctx.run, ctx.session
     push.require_agreement(session, feed)
+    complete = _previous_run_completed(ctx)
+    author = ctx.author()
+    session.commit()  # no write may wait on the remote: on SQLite it would stall the hub
     conn, http = remote.connection(secrets.decrypt(ctx.app, feed.secret), ctx.limits())
     collection = remote.open_collection(feed.settings["url"], feed.settings["collection"], conn)
-    author = ctx.author()
-    run.bytes = http.bytes
+    run.bytes = http.bytes  # flushed with the first page, never while a request waits
     pages = pull.pages(collection, http, feed.watermark,
                        match_types=feed.settings.get("match_types") or None,
                        limit=int(feed.settings.get("page_size") or 1000), clock=utcnow,
-                       complete=_previous_run_completed(ctx))
+                       complete=complete)
     for page in read_ahead(pages, http):  # the next page is read while this one is stored
         keep, reasons = [], []
         exercise = exercise_ids(session, [str(obj.get("id")) for obj in page.objects

@@ -11,7 +11,16 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+# Driver messages of a database that is there but cannot serve this statement now: another
+# writer holds SQLite's lock past the busy timeout, or PostgreSQL is restarting, full of
+# clients or out of reach. Retrying later succeeds; the request itself was not at fault.
+_UNAVAILABLE = re.compile(
+    r"database is locked|database table is locked|could not connect|connection refused|"
+    r"server closed the connection|terminating connection|connection timed out|"
+    r"timeout expired|the database system is (starting up|shutting down|in recovery mode)|"
+    r"too many clients|connection is closed|no connection to the server", re.IGNORECASE)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -47,6 +56,9 @@ def explain(exc: BaseException, url: str) -> str:
                     "point the CLI at your hub (--config or ACCORD_CONFIG)")
         return f"cannot open the SQLite database {path} (check its permissions)"
     place = where(url)
+    if path is not None and "database is locked" in text:
+        return (f"the SQLite database {path} stayed locked by another writer past the busy "
+                "timeout; try again (a hub that is often this busy belongs on PostgreSQL)")
     patterns = (
         (r'role "([^"]+)" does not exist', "PostgreSQL role {0!r} does not exist at " + place),
         (r'database "([^"]+)" does not exist', "PostgreSQL database {0!r} does not exist at "
@@ -71,6 +83,16 @@ def explain(exc: BaseException, url: str) -> str:
     return f"database error at {place}: {first[:200]}"
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve now (busy, restarting, unreachable), as
+    opposed to a statement it refused: the first is answered 503, the second is a bug."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    return bool(_UNAVAILABLE.search(str(getattr(exc, "orig", None) or exc)))
+
+
 def create_sqlite_file(url: str) -> bool:
     """Create the SQLite file of ``url`` if missing (only `db upgrade` and the demo do this);
     True if it was created. A missing folder is an error, never created silently."""
@@ -83,4 +105,5 @@ def create_sqlite_file(url: str) -> bool:
     return True
 
 
-__all__ = ["SQLAlchemyError", "create_sqlite_file", "explain", "sqlite_path", "where"]
+__all__ = ["SQLAlchemyError", "create_sqlite_file", "explain", "is_unavailable", "sqlite_path",
+           "where"]

@@ -11,11 +11,13 @@ import logging
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
+from accord.dberrors import is_unavailable
 from accord.errors import AccordError
 
 log = logging.getLogger("accord.errors")
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+RETRY_AFTER_SECONDS = 5  # what a client is told to wait when the database is busy or away
 
 _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{{ status }} {{ title }}</title>
@@ -68,6 +70,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        if is_unavailable(exc):  # busy or away for a moment: the client may simply retry
+            cause = str(getattr(exc, "orig", None) or exc).splitlines() or ["?"]
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        cause[0][:200])
+            return render_error(503, "Service Unavailable",
+                                "The hub's database is busy or unreachable for a moment. "
+                                "Retry in a few seconds.",
+                                {"Retry-After": str(RETRY_AFTER_SECONDS)})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500, "Internal error",
                             "The hub hit an unexpected error; it has been logged.")

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -64,6 +65,7 @@ class FakeRemote:
         self.max_content_length = 10_000_000
         self.poison: set[str] = set()  # ids whose envelope is answered with a 500
         self.posts: list[int] = []  # status code of each POST
+        self.on_request: Callable[[], None] | None = None  # called as each request arrives
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -128,6 +130,8 @@ class FakeRemote:
 
             def _gate(self) -> bool:
                 remote.requests.append(self.path)
+                if remote.on_request is not None:
+                    remote.on_request()
                 if remote.drip_interval and self.command == "GET":
                     self._drip()
                     return False
@@ -243,6 +247,7 @@ class ListServer:
         self.body = b""
         self.status = 200
         self.content_type = "text/plain"
+        self.on_request: Callable[[], None] | None = None  # called as each request arrives
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -250,6 +255,8 @@ class ListServer:
                 return
 
             def do_GET(self) -> None:  # noqa: N802
+                if server.on_request is not None:
+                    server.on_request()
                 self.send_response(server.status)
                 self.send_header("Content-Type", server.content_type)
                 self.send_header("Content-Length", str(len(server.body)))

@@ -7,6 +7,7 @@ running scheduler notices changes at its next wake-up (at most ``WAKE_SECONDS`` 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +24,13 @@ from flask import Flask
 
 from accord.db import database
 
+log = logging.getLogger("accord.scheduler")
+
 JOBSTORE_TABLE = "scheduler_jobs"
 WAKE_SECONDS = 5
+# After the job store failed (the database briefly unreachable, or locked by another writer),
+# the scheduler looks again this many seconds later instead of letting its thread die.
+STORE_RETRY_SECONDS = 5.0
 # Jobs that talk to partners (feeds) run in their own thread pool, so partners that hang can
 # never hold the threads exercise injects are released by.
 PARTNER_EXECUTOR = "partners"
@@ -104,6 +110,28 @@ class HubJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler ship
             return
 
 
+class HubScheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler ships no types
+    """The leader's scheduler: a failing job store delays its jobs, never stops them for good.
+
+    APScheduler 3 survives a failed read of due jobs, but an error while it reschedules or
+    removes a job it just submitted (the database briefly locked or unreachable) escapes its
+    loop and ends its thread, and the hub would run no job again while still holding the
+    lease. Here the loop logs the error and looks again a few seconds later; a job whose new
+    run time could not be stored is then found due again and runs once more, which every Accord
+    job tolerates (feed runs are incremental and locked, releases are idempotent).
+    """
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait: float | None = super()._process_jobs()
+        except Exception as exc:  # any failure of the store: retry, never end the thread
+            cause = str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__]
+            log.error("the scheduler could not update its job store (%s); retrying in %g s",
+                      cause[0][:300], STORE_RETRY_SECONDS)
+            return STORE_RETRY_SECONDS
+        return wait
+
+
 def make_scheduler(app: Flask, *, running: bool = False) -> BackgroundScheduler:
     """A scheduler whose default job store is the hub database.
 
@@ -113,7 +141,8 @@ def make_scheduler(app: Flask, *, running: bool = False) -> BackgroundScheduler:
     """
     kind = HubJobStore if running else SQLAlchemyJobStore  # the leader's runs tolerate edits
     store = kind(engine=database(app).engine, tablename=JOBSTORE_TABLE)
-    return BackgroundScheduler(
+    scheduler_class = HubScheduler if running else BackgroundScheduler
+    return scheduler_class(
         jobstores={"default": store},
         executors={
             "default": ThreadPoolExecutor(int(app.config.get("SCHEDULER_THREADS", 10))),
