@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from accord.db import utcnow
 from accord.scheduler import jobs
+from accord.scheduler.runner import SchedulerRunner
 from tests.scheduler.test_scheduler import wait_for
 
 RUNS: list[str] = []
@@ -59,3 +60,29 @@ def test_a_locked_job_store_delays_the_next_run_and_the_scheduler_lives_on(
     finally:
         scheduler.remove_jobstore("default", shutdown=False)
         scheduler.shutdown(wait=True)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_leader_whose_job_thread_died_starts_a_new_one(app: Flask) -> None:
+    RUNS.clear()
+    RAN.clear()
+    leader = SchedulerRunner(app, lease_seconds=1.5, holder="leader")
+    leader.start_in_thread()
+    try:
+        assert wait_for(lambda: leader.is_leader and leader.scheduler is not None)
+        dead = leader.scheduler
+        assert dead is not None
+
+        def die() -> None:
+            raise SystemExit  # ends APScheduler's thread without a word, like any BaseException
+
+        dead._process_jobs = die
+        dead.wakeup()
+        assert wait_for(lambda: leader.scheduler is not dead)
+        assert leader.is_leader and leader.jobs_alive()
+        jobs.schedule(app, "test.after-restart", f"{__name__}:note_run", "date",
+                      args=["after"], run_date=utcnow() + timedelta(milliseconds=200))
+        assert RAN.wait(timeout=jobs.WAKE_SECONDS + 10)
+        assert RUNS == ["after"]
+    finally:
+        leader.stop()

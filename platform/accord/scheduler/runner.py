@@ -78,6 +78,24 @@ class SchedulerRunner:
         self.is_leader = False
         log.info("scheduler lease lost by %s; standing by", self.lease.holder)
 
+    def jobs_alive(self) -> bool:
+        """Whether this leader's APScheduler thread still runs (True when not leading).
+
+        The lease is renewed by this loop, not by APScheduler's own thread: a thread that died
+        would leave a lease holder running no job while standbys wait.
+        """
+        thread = getattr(self.scheduler, "_thread", None)
+        return not self.is_leader or thread is None or thread.is_alive()
+
+    def _restart_jobs(self) -> None:
+        """Replace a scheduler whose thread died with a fresh one on the same job store."""
+        log.error("the scheduler's job thread of %s died; starting a new one", self.lease.holder)
+        dead, self.scheduler = self.scheduler, None
+        if dead is not None:
+            dead.remove_jobstore("default", shutdown=False)  # the store is the hub's engine
+            dead.shutdown(wait=False)
+        self._lead()
+
     def run(self) -> None:
         """Loop until :meth:`stop` is called (or SIGTERM sets :attr:`stopping`)."""
         bind_job_app(self.app)
@@ -91,6 +109,8 @@ class SchedulerRunner:
                     leader = False
                 if leader and not self.is_leader:
                     self._lead()
+                elif leader and not self.jobs_alive():
+                    self._restart_jobs()
                 elif not leader and self.is_leader:
                     self._stand_by()
                 self.stopping.wait(self.renew_every)
