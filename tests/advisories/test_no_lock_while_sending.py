@@ -1,0 +1,73 @@
+"""The ``advisories:deliver`` job never waits on a mail server or a webhook receiver with a
+database write uncommitted (on SQLite that would stall every other writer of the hub; on
+PostgreSQL it holds row locks idle in transaction): the receivers probe the database while
+they handle each message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.clock import ManualClock
+from accord.scheduler.jobs import bind_job_app
+from advisories import deadlines
+from advisories.contacts import set_reach
+from advisories.models import AdvisoryNotice
+from tests.advisories.conftest import Centre, Sink
+from tests.dbprobe import write_lock_held
+from tests.exercises.webhook_receiver import receiver
+
+TEAMS = ("Ministry of Finance", "Ministry of Health")
+
+
+@pytest.fixture
+def bound(app: Flask) -> Iterator[Flask]:
+    """The app bound for job functions, as the scheduler process binds it."""
+    bind_job_app(app)
+    try:
+        yield app
+    finally:
+        bind_job_app(None)
+
+
+def _issue(centre: Centre) -> None:
+    response = centre.call("coordinator", "POST", "", json={
+        "title": "Patch the VPN gateways now", "severity": "critical", "tlp": "clear",
+        "body": "CVE-2026-0001 is exploited.", "recipients": {"teams": list(TEAMS)}})
+    assert response.status_code == 201, response.json
+
+
+def _notices(session: Session) -> list[AdvisoryNotice]:
+    session.expire_all()
+    return list(session.scalars(select(AdvisoryNotice).order_by(AdvisoryNotice.address)))
+
+
+def test_email_is_sent_with_no_write_pending(
+        bound: Flask, centre: Centre, session: Session, clock: ManualClock, smtp: Sink) -> None:
+    smtp.during = lambda: write_lock_held(bound)
+    _issue(centre)
+    deadlines.deliver()  # the scheduled job
+    assert len(smtp.messages) == len(TEAMS)
+    assert smtp.observed == [False] * len(TEAMS)
+    assert {(n.state, n.attempts) for n in _notices(session)} == {("sent", 1)}
+
+
+def test_webhooks_are_sent_and_retried_with_no_write_pending(
+        bound: Flask, centre: Centre, session: Session, clock: ManualClock) -> None:
+    with receiver(500, during=lambda: write_lock_held(bound)) as hook:
+        for name in TEAMS:
+            set_reach(session, centre.teams[name].id, email="", webhook_url=hook.url)
+        session.commit()
+        _issue(centre)
+        deadlines.deliver()  # one answered 500, the other accepted
+        assert [(n.state, n.attempts) for n in _notices(session)].count(("queued", 1)) == 1
+        clock.advance(minutes=5)
+        deadlines.deliver()  # the retry
+    assert {(n.state, n.attempts) for n in _notices(session)} == {("sent", 1), ("sent", 2)}
+    assert len(hook.requests) == 3 and len(hook.accepted) == len(TEAMS)
+    assert hook.observed == [False] * 3
+
