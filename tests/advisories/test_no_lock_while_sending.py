@@ -1,11 +1,14 @@
 """The ``advisories:deliver`` job never waits on a mail server or a webhook receiver with a
 database write uncommitted (on SQLite that would stall every other writer of the hub; on
 PostgreSQL it holds row locks idle in transaction): the receivers probe the database while
-they handle each message."""
+they handle each message. A crash mid-send leaves the notice queued for a retry with the same
+key, never lost."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email.header import decode_header, make_header
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from accord.clock import ManualClock
 from accord.scheduler.jobs import bind_job_app
-from advisories import deadlines
+from advisories import deadlines, notices
 from advisories.contacts import set_reach
 from advisories.models import AdvisoryNotice
 from tests.advisories.conftest import Centre, Sink
@@ -71,3 +74,30 @@ def test_webhooks_are_sent_and_retried_with_no_write_pending(
     assert len(hook.requests) == 3 and len(hook.accepted) == len(TEAMS)
     assert hook.observed == [False] * 3
 
+
+class Died(BaseException):
+    """The process ends in the middle of a send (nothing after it runs)."""
+
+
+def test_a_crash_mid_send_leaves_the_notice_claimed_for_a_retry(
+        app: Flask, centre: Centre, session: Session, clock: ManualClock, smtp: Sink,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _issue(centre)
+    real = notices.smtplib.SMTP
+
+    def dies(*args: Any, **kwargs: Any) -> Any:
+        raise Died
+
+    monkeypatch.setattr(notices.smtplib, "SMTP", dies)
+    with pytest.raises(Died):
+        notices.deliver_due(app)
+    # The first was claimed (durably, before the send); the second was never reached.
+    assert sorted((n.state, n.attempts) for n in _notices(session)) == [
+        ("queued", 0), ("queued", 1)]
+    monkeypatch.setattr(notices.smtplib, "SMTP", real)
+    assert notices.deliver_due(app) == 1  # the claimed one waits for its backoff ...
+    clock.advance(minutes=5)
+    assert notices.deliver_due(app) == 1  # ... then is retried, with the same key
+    assert {(n.state, n.attempts) for n in _notices(session)} == {("sent", 2), ("sent", 1)}
+    keys = sorted(str(make_header(decode_header(m["X-Accord-Notice"]))) for m in smtp.messages)
+    assert keys == sorted(n.key for n in _notices(session))  # each sent once, with its key
