@@ -3,7 +3,9 @@
 Called from a fake partner (a webhook receiver, an SMTP sink, a feed server) while it handles
 the hub's request: a True there means the hub waits on the network with a write uncommitted,
 which on SQLite stalls every other writer ("database is locked") and on PostgreSQL leaves a
-backend "idle in transaction" holding row locks.
+backend "idle in transaction" holding row locks. :func:`transaction_open` is the stricter
+PostgreSQL check: no transaction at all, not even one that has only read (it would still hold
+its snapshot and table locks that block a migration's ALTER TABLE).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from sqlalchemy.pool import NullPool
 
 from accord.dberrors import sqlite_path
 
-HELD = """SELECT count(*) FROM pg_stat_activity
+IDLE = """SELECT count(*) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid()
-  AND state LIKE 'idle in transaction%' AND backend_xid IS NOT NULL"""
+  AND state LIKE 'idle in transaction%'"""
+HELD = IDLE + " AND backend_xid IS NOT NULL"
 
 
 def write_lock_held(app: Flask) -> bool:
@@ -43,6 +46,16 @@ def write_lock_held(app: Flask) -> bool:
         return False
     finally:
         probe.close()
+
+
+def transaction_open(app: Flask) -> bool:
+    """PostgreSQL: True if another connection is idle in a transaction, even a read-only one.
+    SQLite: the same as :func:`write_lock_held` (there a reader blocks no writer)."""
+    url = str(app.config["DATABASE_URL"])
+    if sa.make_url(url).get_backend_name() != "postgresql":
+        return write_lock_held(app)
+    with _postgres(url).connect() as conn:
+        return bool(conn.execute(sa.text(IDLE)).scalar_one())
 
 
 @lru_cache(maxsize=4)

@@ -1,8 +1,8 @@
 """The ``advisories:deliver`` job never waits on a mail server or a webhook receiver with a
 database write uncommitted (on SQLite that would stall every other writer of the hub; on
-PostgreSQL it holds row locks idle in transaction): the receivers probe the database while
-they handle each message. A crash mid-send leaves the notice queued for a retry with the same
-key, never lost."""
+PostgreSQL it holds row locks idle in transaction), nor, on PostgreSQL, with any transaction
+open: the receivers probe the database while they handle each message. A crash mid-send
+leaves the notice queued for a retry with the same key, never lost."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from advisories import deadlines, notices
 from advisories.contacts import set_reach
 from advisories.models import AdvisoryNotice
 from tests.advisories.conftest import Centre, Sink
-from tests.dbprobe import write_lock_held
+from tests.dbprobe import transaction_open, write_lock_held
 from tests.exercises.webhook_receiver import receiver
 
 TEAMS = ("Ministry of Finance", "Ministry of Health")
+CLEAN = (False, False)  # no write pending, no transaction open (PostgreSQL)
 
 
 @pytest.fixture
@@ -46,22 +47,25 @@ def _issue(centre: Centre) -> None:
 
 def _notices(session: Session) -> list[AdvisoryNotice]:
     session.expire_all()
-    return list(session.scalars(select(AdvisoryNotice).order_by(AdvisoryNotice.address)))
+    found = list(session.scalars(select(AdvisoryNotice).order_by(AdvisoryNotice.address)))
+    session.commit()  # the test's own read ends here: the probe must see only the job's
+    return found
 
 
 def test_email_is_sent_with_no_write_pending(
         bound: Flask, centre: Centre, session: Session, clock: ManualClock, smtp: Sink) -> None:
-    smtp.during = lambda: write_lock_held(bound)
+    smtp.during = lambda: (write_lock_held(bound), transaction_open(bound))
     _issue(centre)
     deadlines.deliver()  # the scheduled job
     assert len(smtp.messages) == len(TEAMS)
-    assert smtp.observed == [False] * len(TEAMS)
+    assert smtp.observed == [CLEAN] * len(TEAMS)
     assert {(n.state, n.attempts) for n in _notices(session)} == {("sent", 1)}
 
 
 def test_webhooks_are_sent_and_retried_with_no_write_pending(
         bound: Flask, centre: Centre, session: Session, clock: ManualClock) -> None:
-    with receiver(500, during=lambda: write_lock_held(bound)) as hook:
+    with receiver(500, during=lambda: (write_lock_held(bound), transaction_open(bound))
+                  ) as hook:
         for name in TEAMS:
             set_reach(session, centre.teams[name].id, email="", webhook_url=hook.url)
         session.commit()
@@ -72,7 +76,7 @@ def test_webhooks_are_sent_and_retried_with_no_write_pending(
         deadlines.deliver()  # the retry
     assert {(n.state, n.attempts) for n in _notices(session)} == {("sent", 1), ("sent", 2)}
     assert len(hook.requests) == 3 and len(hook.accepted) == len(TEAMS)
-    assert hook.observed == [False] * 3
+    assert hook.observed == [CLEAN] * 3
 
 
 class Died(BaseException):

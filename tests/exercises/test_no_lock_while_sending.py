@@ -1,7 +1,7 @@
 """The ``exercises:worker`` job never waits on a partner's webhook with a database write
 uncommitted (on SQLite that would stall every other writer of the hub; on PostgreSQL it holds
-row locks idle in transaction): the receivers probe the database while they handle each
-request, first attempts and retries alike."""
+row locks idle in transaction), nor, on PostgreSQL, with any transaction open: the receivers
+probe the database while they handle each request, first attempts and retries alike."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 from accord.clock import ManualClock
 from exercises.models import ExerciseDelivery
 from exercises.runs import control, job_functions
-from tests.dbprobe import write_lock_held
+from tests.dbprobe import transaction_open, write_lock_held
 from tests.exercises.conftest import World, schedule
 from tests.exercises.webhook_receiver import receiver
 
 
 def test_the_worker_sends_webhooks_with_no_write_pending(
         bound_app: Flask, session: Session, world: World, clock: ManualClock) -> None:
-    probe = lambda: write_lock_held(bound_app)  # noqa: E731
+    def probe() -> tuple[bool, bool]:
+        return write_lock_held(bound_app), transaction_open(bound_app)
+
     with receiver(500, during=probe) as flaky, receiver(during=probe) as fine:
         run = schedule(session, world, webhooks={"north": flaky.url, "south": fine.url})
         inject = next(i for i in run.injects if i.key == "INJ-04")  # channels: inbox, webhook
@@ -32,4 +34,4 @@ def test_the_worker_sends_webhooks_with_no_write_pending(
     rows = session.scalars(select(ExerciseDelivery).where(ExerciseDelivery.channel == "webhook"))
     assert sorted((r.status, r.attempts) for r in rows) == [("delivered", 1), ("delivered", 2)]
     assert len(flaky.requests) == 2 and len(fine.requests) == 1
-    assert flaky.observed + fine.observed == [False] * 3
+    assert flaky.observed + fine.observed == [(False, False)] * 3
