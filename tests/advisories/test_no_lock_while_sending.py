@@ -87,18 +87,17 @@ def test_a_crash_mid_send_leaves_the_notice_claimed_for_a_retry(
         app: Flask, centre: Centre, session: Session, clock: ManualClock, smtp: Sink,
         monkeypatch: pytest.MonkeyPatch) -> None:
     _issue(centre)
-    real = notices.smtplib.SMTP
 
     def dies(*args: Any, **kwargs: Any) -> Any:
         raise Died
 
-    monkeypatch.setattr(notices.smtplib, "SMTP", dies)
+    monkeypatch.setattr("smtplib.SMTP", dies)
     with pytest.raises(Died):
         notices.deliver_due(app)
     # The first was claimed (durably, before the send); the second was never reached.
     assert sorted((n.state, n.attempts) for n in _notices(session)) == [
         ("queued", 0), ("queued", 1)]
-    monkeypatch.setattr(notices.smtplib, "SMTP", real)
+    monkeypatch.undo()  # the process restarts
     assert notices.deliver_due(app) == 1  # the claimed one waits for its backoff ...
     clock.advance(minutes=5)
     assert notices.deliver_due(app) == 1  # ... then is retried, with the same key
