@@ -3,7 +3,11 @@
 Queuing happens in the transaction that changed the advisory, so a crash never loses or
 doubles a notice: its ``key`` is unique (issued, each update, each reminder and escalation
 once per team) and travels with the message as the receiver's idempotency key. A scheduler
-job sends what is due, with retries and backoff.
+job sends what is due, with retries and backoff. Each attempt is claimed (counted, next attempt
+pushed back) and committed before the message leaves, and its outcome is recorded in a new
+short transaction after: no write is pending while the hub waits on a mail server or a
+receiver (on SQLite that would stall every other writer), and a crash mid-send means a retry
+with the same key after the backoff, never a loss.
 
 TLP holds on every channel: a notice of a CLEAR or GREEN advisory carries its text; for AMBER
 and above it carries only the reference, the severity and a link to read it in the hub.
@@ -18,7 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,6 +138,23 @@ def _retry_or_give_up(notice: AdvisoryNotice) -> None:
                 notice.attempts, notice.last_error)
 
 
+def _claim(session: Session, notice: AdvisoryNotice) -> bool:
+    """Take one attempt of ``notice`` (only one worker can) and commit it before sending."""
+    attempts = notice.attempts + 1
+    claimed = session.execute(
+        update(AdvisoryNotice)
+        .where(AdvisoryNotice.id == notice.id, AdvisoryNotice.state == "queued",
+               AdvisoryNotice.attempts == notice.attempts)
+        .values(attempts=attempts, next_attempt_at=utcnow() + timedelta(seconds=SEND_TIMEOUT)
+                + backoff(attempts))
+        .execution_options(synchronize_session=False))
+    won = claimed.rowcount == 1  # type: ignore[attr-defined]
+    if won:
+        session.refresh(notice)
+    session.commit()
+    return bool(won)
+
+
 def deliver_due(app: Flask, limit: int = 200) -> int:
     """Send the notices that are due; returns how many were sent."""
     sent = 0
@@ -143,8 +164,9 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
                                          AdvisoryNotice.next_attempt_at <= utcnow())
             .order_by(AdvisoryNotice.created_at).limit(limit)))
         for notice in due:
-            notice.attempts += 1
-            try:
+            if not _claim(session, notice):
+                continue  # another worker took this attempt
+            try:  # no transaction is open here: the claim is committed, nothing is dirty
                 _send(notice, dict(app.config))
             except WebhookRefused as exc:
                 notice.last_error = str(exc)[:300]

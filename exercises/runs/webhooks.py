@@ -74,7 +74,8 @@ def queue(session: Session, exercise: Exercise, inject: ExerciseInject, team: Ex
 
 
 def _claim(session: Session, row: ExerciseDelivery, now: datetime, deadline: float) -> bool:
-    """Take one attempt of ``row`` (only one worker can); committed before sending."""
+    """Take one attempt of ``row`` (only one worker can); committed before sending, with no
+    transaction left open (not even a read) while the POST waits on the partner."""
     claimed = session.execute(
         update(ExerciseDelivery)
         .where(ExerciseDelivery.id == row.id, ExerciseDelivery.status == QUEUED,
@@ -82,8 +83,11 @@ def _claim(session: Session, row: ExerciseDelivery, now: datetime, deadline: flo
         .values(attempts=row.attempts + 1,
                 next_attempt_at=now + timedelta(seconds=deadline) + backoff(row.attempts + 1))
         .execution_options(synchronize_session=False))
+    won = claimed.rowcount == 1  # type: ignore[attr-defined]
+    if won:
+        session.refresh(row)  # the claimed attempt count, read before the commit
     session.commit()
-    return claimed.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return bool(won)
 
 
 def send(url: str, body: dict[str, Any], key: str, deadline: float) -> tuple[bool, dict[str, Any]]:
@@ -120,7 +124,6 @@ def deliver_due(session_factory: Callable[[], Session], *, deadline: float = ATT
         for row in due:
             if not _claim(session, row, now, deadline):
                 continue
-            session.refresh(row)
             ok, outcome = send(str(row.detail.get("url")), row.detail.get("payload", {}),
                                str(row.id), deadline)
             _settle(session, row, ok, outcome)

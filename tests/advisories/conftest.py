@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -24,12 +24,17 @@ from tests.taxii.wire import bearer
 
 
 class Sink:
-    """An SMTP server on 127.0.0.1 that keeps every message it receives."""
+    """An SMTP server on 127.0.0.1 that keeps every message it receives; ``during``, if set,
+    is called while each message is received and ``observed`` keeps its results."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.during: Callable[[], Any] | None = None
+        self.observed: list[Any] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.during is not None:
+            self.observed.append(self.during())
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 

@@ -1,11 +1,12 @@
 """A partner's webhook endpoint on 127.0.0.1 for tests: scripted answers, slow or failing,
-and a record of every request (body and idempotency key), deduplicating by key."""
+and a record of every request (body and idempotency key), deduplicating by key; optionally a
+check run while each request is handled (e.g. :func:`tests.dbprobe.write_lock_held`)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,8 @@ from typing import Any
 
 @dataclass
 class Receiver:
-    """Answers with ``script`` in order (then 204); ``"hold"`` blocks until :meth:`let_go`."""
+    """Answers with ``script`` in order (then 204); ``"hold"`` blocks until :meth:`let_go`.
+    ``during``, if set, is called while handling each request; ``observed`` keeps its results."""
 
     url: str = ""
     script: list[int | str] = field(default_factory=list)
@@ -24,9 +26,14 @@ class Receiver:
     holding: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    during: Callable[[], Any] | None = None
+    observed: list[Any] = field(default_factory=list)
 
     def answer(self, key: str, body: dict[str, Any]) -> int:
+        seen = self.during() if self.during is not None else None
         with self.lock:
+            if self.during is not None:
+                self.observed.append(seen)
             self.requests.append((key, body))
             step = self.script.pop(0) if self.script else 204
         if step == "hold":  # work slowly, then accept (the hub may have stopped waiting)
@@ -47,9 +54,10 @@ class Receiver:
 
 
 @contextmanager
-def receiver(*script: int | str) -> Iterator[Receiver]:
+def receiver(*script: int | str, during: Callable[[], Any] | None = None
+             ) -> Iterator[Receiver]:
     """Serve a :class:`Receiver` on 127.0.0.1 for the duration of the block."""
-    state = Receiver(script=list(script))
+    state = Receiver(script=list(script), during=during)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server API)
