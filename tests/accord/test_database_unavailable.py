@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from accord import audit
-from accord.dberrors import is_unavailable
+from accord.dberrors import explain, is_unavailable
 from accord.models.users import Role
 from tests.factories import PASSWORD, make_collection, make_grant, make_team, make_user
 
@@ -71,3 +72,10 @@ def test_a_locked_database_answers_taxii_503_with_retry_after(
     answer = client.get(url, headers=headers)
     assert answer.status_code == 500
     assert "Retry-After" not in answer.headers
+
+
+def test_the_cli_names_a_locked_sqlite_file_in_plain_words(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    line = explain(_failing("database is locked"), url)
+    assert line.startswith(f"the SQLite database {tmp_path / 'hub.sqlite3'} stayed locked")
+    assert "PostgreSQL" in line  # where a hub this busy belongs
