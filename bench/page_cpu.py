@@ -135,7 +135,7 @@ class Worker:
         stdin = cast(IO[str], self.process.stdin)
         stdin.write(f"{reader} {limit} {count}\n")
         stdin.flush()
-        return [tuple(pair) for pair in json.loads(self._line())]  # type: ignore[misc]
+        return [tuple(pair) for pair in json.loads(self._line())]
 
     def close(self) -> None:
         cast(IO[str], self.process.stdin).close()

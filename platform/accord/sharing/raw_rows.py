@@ -63,4 +63,4 @@ def converters(dialect: Dialect, names: tuple[str, ...],
     for type_, code in zip(types, codes, strict=True):
         process = type_.dialect_impl(dialect).result_processor(dialect, code)
         functions.append(_same if process is None else process)
-    return Converters(names, tuple(functions), namedtuple("RawRow", names))  # type: ignore[misc]
+    return Converters(names, tuple(functions), namedtuple("RawRow", names))

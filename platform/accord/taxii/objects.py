@@ -85,10 +85,12 @@ def _audit_read(session: Session, access: CollectionAccess, resource: str, page:
 
 
 # The columns of an objects page, in this order (rows are unpacked by position: a result
-# row's attribute access costs ten times more, per row of every page; issue 15).
-_FOR_PEOPLE = [StixObject.document, StixObject.tlp, StixObject.origin, StixObject.iep_policy,
-               StixObject.source_team_id, StixObject.expires_at]
-_FOR_AUTOMATION = [*_FOR_PEOPLE, StixObject.outbound_text, StixObject.stix_type,
+# row's attribute access costs ten times more, per row of every page; issue 15). People need
+# the policy and source only where a policy may hide the source; the TLP is audited.
+_FOR_PEOPLE = [StixObject.document, StixObject.tlp, StixObject.iep_policy,
+               StixObject.source_team_id]
+_FOR_AUTOMATION = [*_FOR_PEOPLE, StixObject.origin, StixObject.expires_at,
+                   StixObject.outbound_text, StixObject.stix_type,
                    StixObject.stix_id]  # the outbound copy stored at ingest, if any
 
 
@@ -129,10 +131,10 @@ def _served(session: Session, access: CollectionAccess, page: RawPage, resource:
 def _for_people(page: RawPage, team_id: Any, hub_name: str) -> Iterator[str]:
     typed = page.converters.typed
     for row in page.rows:
-        if row[3] is None:  # no IEP policy (NULL), nothing can hide the source: the stored
+        if row[2] is None:  # no IEP policy (NULL), nothing can hide the source: the stored
             yield row[0]    # text (column 0), verbatim
             continue
-        document, _tlp, _origin, policy, source_team_id, *_rest = typed(row)
+        document, _tlp, policy, source_team_id, *_rest = typed(row)
         if not policy:
             yield document
             continue
