@@ -23,6 +23,7 @@ import gc
 import json
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -228,6 +229,7 @@ def main() -> None:
                 profile(setup, args.requests, args.profile)
             else:
                 report(kind, trees, measure(trees, setup, args.requests))
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
