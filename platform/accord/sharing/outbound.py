@@ -120,26 +120,33 @@ def fingerprint(obj: Mapping[str, Any], level: Tlp, origin: str | None,
     return json.dumps(copy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_PICKED = ("expires_at", "iep_policy", "outbound_text", "stix_type")
+_PICKED = ("expires_at", "iep_policy", "outbound_text", "stix_type", "stix_id", "document")
 
 
 def _picker(first: Any) -> Callable[[Any], tuple[Any, ...]]:
-    """Reads a row's ``_PICKED`` values (``outbound_text`` and ``stix_type`` None when not
-    selected): by position for result rows, whose attribute access costs ten times more."""
+    """Reads a row's ``_PICKED`` values (``outbound_text``, ``stix_type`` and ``stix_id`` None
+    when not selected): by position for result rows, whose attribute access costs ten times
+    more."""
     fields = list(getattr(first, "_fields", ()))
     if all(name in fields for name in _PICKED):
         return itemgetter(*(fields.index(name) for name in _PICKED))
-    return lambda row: (row.expires_at, row.iep_policy, getattr(row, "outbound_text", None),
-                        getattr(row, "stix_type", None))
+    return lambda row: tuple(getattr(row, name, None) for name in _PICKED)
+
+
+def _same(row: Any) -> Any:
+    return row
 
 
 def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
                   reader_team_id: uuid.UUID | None, exercise: bool = False,
-                  plain_http: bool = False, definitions: bool = True) -> list[str]:
+                  plain_http: bool = False, definitions: bool = True,
+                  typed: Callable[[Any], Any] = _same) -> list[str]:
     """The documents of one page served to automation (a remote hub's pull), in outbound form.
 
     ``rows`` carry ``document``, ``tlp``, ``origin``, ``source_team_id``, ``iep_policy`` and
     ``expires_at``, and may carry ``outbound_text`` (then also ``stix_type`` and ``stix_id``).
+    Rows of driver values (:mod:`accord.sharing.raw_rows`) come with ``typed``, which
+    converts one: a row served as its stored copy is not converted at all.
     Expired versions are left out unless the reader is their source team, and
     over ``plain_http`` (no TLS to the reader) so are versions whose policy requires
     encryption in transit (the reader sees as much as if they were not there). With
@@ -153,24 +160,28 @@ def outbound_page(session: Session, rows: Iterable[Any], hub_name: str,
     out: list[str] = []
     pick = _picker(rows[0]) if rows else None
     for row in rows:  # the per-row work of every automation read: kept lean (issue 15)
-        expires_at, policy, stored, stix_type = pick(row)  # type: ignore[misc]
-        if is_expired(expires_at, now) and not carrier.sees_source(row.source_team_id):
-            continue
-        if plain_http and needs_encryption(policy):
-            continue
+        expires_at, policy, stored, stix_type, stix_id, document = pick(row)  # type: ignore[misc]
+        # A version that never expires and has no policy (NULL, raw or not) is served as the
+        # copy stored at ingest, if any, as it comes; any other row is converted whole.
+        if expires_at is not None or policy is not None or stored is None or exercise:
+            row = typed(row)
+            expires_at, policy, stored, stix_type, stix_id, document = pick(row)  # type: ignore[misc]
+            if is_expired(expires_at, now) and not carrier.sees_source(row.source_team_id):
+                continue
+            if plain_http and needs_encryption(policy):
+                continue
         # The copy stored at ingest (stored_outbound): no policy, so nothing to carry and no
         # definition goes ahead of it; "" is the document itself; None is computed below.
         if stored is not None and not exercise and not policy:
-            if not definitions or carrier.passes_id(stix_type, row.stix_id):
-                out.append(stored or row.document)
+            if not definitions or carrier.passes_id(stix_type, stix_id):
+                out.append(stored or document)
             continue
-        obj = _parsed(row.document)
-        carry = carrier.carry(obj, row.iep_policy, row.source_team_id) \
-            if isinstance(obj, dict) else None
+        obj = _parsed(document)
+        carry = carrier.carry(obj, policy, row.source_team_id) if isinstance(obj, dict) else None
         needed = carrier.take()
         if definitions:
             out.extend(json.dumps(item, separators=(",", ":")) for item in needed)
             if isinstance(obj, dict) and not carrier.passes(obj):
                 continue  # a definition already served ahead of an object using it
-        out.append(outbound_document(row.document, row.tlp, row.origin, exercise, carry, obj))
+        out.append(outbound_document(document, row.tlp, row.origin, exercise, carry, obj))
     return out

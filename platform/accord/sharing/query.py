@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from accord.db import utcnow
 from accord.models.stix import StixObject
+from accord.sharing.raw_rows import Converters, converters, untyped
 from accord.sharing.visibility import visibility_params, visible_clause, visible_template
 from accord.tlp import ReadAccess
 
@@ -64,6 +65,26 @@ class Page(DatedRows):
     """One page of rows in ``date_added`` order, and whether more follow."""
 
     more: bool = False
+
+
+@dataclass(kw_only=True)
+class RawPage(Page):
+    """A page whose rows hold the driver's values (:mod:`accord.sharing.raw_rows`), in the
+    order of the columns asked for, then ``date_added``; ``converters`` gives Python values."""
+
+    converters: Converters
+
+    def _added(self, row: Any) -> datetime | None:
+        added: datetime | None = self.converters.converter("date_added")(row[-1])
+        return added
+
+    @property
+    def first_added(self) -> datetime | None:
+        return self._added(self.rows[0]) if self.rows else None
+
+    @property
+    def last_added(self) -> datetime | None:
+        return self._added(self.rows[-1]) if self.rows else None
 
 
 @dataclass(frozen=True)
@@ -156,6 +177,7 @@ class _Shape:
     first: bool
     all: bool
     after: bool
+    raw: bool = False
 
 
 @lru_cache(maxsize=256)
@@ -171,8 +193,10 @@ def _page_statement(shape: _Shape) -> Select[Any]:
     where = _where(inputs)
     if shape.after:
         where.append(StixObject.date_added > bindparam("after"))
-    columns = [getattr(StixObject, name) for name in shape.columns]
-    return (select(*columns, StixObject.date_added).where(and_(*where))
+    columns = [getattr(StixObject, name) for name in (*shape.columns, "date_added")]
+    if shape.raw:
+        columns = [untyped(column, column.key) for column in columns]
+    return (select(*columns).where(and_(*where))
             .order_by(_date_order("ids" in shape.filters))
             .limit(bindparam("limit", type_=Integer)))
 
@@ -194,18 +218,27 @@ def _date_order(by_id: bool) -> ColumnElement[Any]:
     return StixObject.date_added.expression
 
 
+def _plain_statement(names: tuple[str, ...], filters: ObjectFilter, access: ReadAccess,
+                     collection_id: uuid.UUID, limit: int, after: datetime | None,
+                     now: datetime | None, raw: bool) -> tuple[Select[Any], dict[str, Any]]:
+    """The cached page statement for plain columns ``names`` and its parameters."""
+    values = _values(filters)
+    versions = filters.versions
+    query = _page_statement(_Shape(names, frozenset(values), versions.last, versions.first,
+                                   versions.all, after is not None, raw))
+    params = {**values, **visibility_params(access, now), "collection": collection_id,
+              "limit": limit + 1, **({"after": after} if after is not None else {})}
+    return query, params
+
+
 def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID,
               access: ReadAccess, filters: ObjectFilter, limit: int,
               after: datetime | None = None, now: datetime | None = None) -> Page:
     """Up to ``limit`` visible rows (the given columns plus ``date_added``) in date order."""
     names = _stix_columns(columns)
     if names is not None:
-        values = _values(filters)
-        versions = filters.versions
-        query = _page_statement(_Shape(names, frozenset(values), versions.last, versions.first,
-                                       versions.all, after is not None))
-        params = {**values, **visibility_params(access, now), "collection": collection_id,
-                  "limit": limit + 1, **({"after": after} if after is not None else {})}
+        query, params = _plain_statement(names, filters, access, collection_id, limit, after,
+                                         now, raw=False)
         # Core execution: plain column rows need none of the ORM's per-row loading (issue 15).
         rows = list(session.connection().execute(query, params).all())
         return Page(rows=rows[:limit], more=len(rows) > limit)
@@ -216,6 +249,26 @@ def read_page(session: Session, columns: Sequence[Any], collection_id: uuid.UUID
              .order_by(_date_order(bool(filters.ids))).limit(limit + 1))
     rows = list(session.execute(query))
     return Page(rows=rows[:limit], more=len(rows) > limit)
+
+
+def read_raw_page(session: Session, columns: Sequence[InstrumentedAttribute[Any]],
+                  collection_id: uuid.UUID, access: ReadAccess, filters: ObjectFilter,
+                  limit: int, after: datetime | None = None,
+                  now: datetime | None = None) -> RawPage:
+    """:func:`read_page` of plain ``StixObject`` columns, the rows left as the driver gives
+    them: a page served verbatim converts only the few values it uses (issue 15)."""
+    names = _stix_columns(columns)
+    if names is None:
+        raise TypeError("read_raw_page reads plain StixObject columns only")
+    query, params = _plain_statement(names, filters, access, collection_id, limit, after, now,
+                                     raw=True)
+    connection = session.connection()
+    result = connection.execute(query, params)
+    codes = tuple(entry[1] for entry in result.cursor.description or ())
+    rows = list(result.all())
+    types = tuple(getattr(StixObject, name).type for name in (*names, "date_added"))
+    convert = converters(connection.dialect, (*names, "date_added"), types, codes)
+    return RawPage(rows=rows[:limit], more=len(rows) > limit, converters=convert)
 
 
 def count_visible(session: Session, collection_id: uuid.UUID, access: ReadAccess,

@@ -12,7 +12,7 @@ policies"); expired versions are not served to recipients at all
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -27,7 +27,15 @@ from accord.models.stix import StixObject, TaxiiStatus
 from accord.sharing import envelope_queue
 from accord.sharing.ingest import add_objects
 from accord.sharing.outbound import outbound_page
-from accord.sharing.query import ObjectFilter, Page, VersionFilter, conditions, read_page
+from accord.sharing.query import (
+    ObjectFilter,
+    Page,
+    RawPage,
+    VersionFilter,
+    conditions,
+    read_page,
+    read_raw_page,
+)
 from accord.sharing.recipient_view import hidden_from, served_document
 from accord.sharing.timestamps import format_timestamp
 from accord.taxii import cursor, params
@@ -42,20 +50,29 @@ bp = Blueprint("taxii_objects", __name__)
 COLLECTION = "/taxii2/<api_root>/collections/<collection_id>"
 
 
+def _position(access: CollectionAccess, resource: str) -> tuple[datetime | None, int]:
+    """Where the request's page starts (its ``next`` token) and how long it may be."""
+    token = params.single(request.args, "next")
+    after = None if token is None else cursor.decode(current_app.config["SECRET_KEY"], token,
+                                                     access.collection.id, resource)
+    return after, params.limit(request.args, current_app.config["TAXII_PAGE_SIZE"])
+
+
+def _next_token(access: CollectionAccess, resource: str, page: Page) -> str | None:
+    """The ``next`` token that continues ``page``, if more follow."""
+    last = page.last_added
+    if not page.more or last is None:
+        return None
+    return cursor.encode(current_app.config["SECRET_KEY"], access.collection.id, resource, last)
+
+
 def _page(session: Session, access: CollectionAccess, filters: ObjectFilter, resource: str,
           columns: list[Any]) -> tuple[Page, str | None]:
     """Read one page for ``resource`` and the ``next`` token that continues it."""
-    secret = current_app.config["SECRET_KEY"]
-    token = params.single(request.args, "next")
-    after = None if token is None else cursor.decode(secret, token, access.collection.id,
-                                                     resource)
-    limit = params.limit(request.args, current_app.config["TAXII_PAGE_SIZE"])
+    after, limit = _position(access, resource)
     page = read_page(session, columns, access.collection.id, access.read_access(), filters,
                      limit, after)
-    next_token = None
-    if page.more and page.last_added is not None:
-        next_token = cursor.encode(secret, access.collection.id, resource, page.last_added)
-    return page, next_token
+    return page, _next_token(access, resource, page)
 
 
 def _audit_read(session: Session, access: CollectionAccess, resource: str, page: Page,
@@ -67,23 +84,35 @@ def _audit_read(session: Session, access: CollectionAccess, resource: str, page:
     session.commit()
 
 
+# The columns of an objects page, in this order (rows are unpacked by position: a result
+# row's attribute access costs ten times more, per row of every page; issue 15). People need
+# the policy and source only where a policy may hide the source; the TLP is audited.
+_FOR_PEOPLE = [StixObject.document, StixObject.tlp, StixObject.iep_policy,
+               StixObject.source_team_id]
+_FOR_AUTOMATION = [*_FOR_PEOPLE, StixObject.origin, StixObject.expires_at,
+                   StixObject.outbound_text, StixObject.stix_type,
+                   StixObject.stix_id]  # the outbound copy stored at ingest, if any
+
+
 def _objects_response(access: CollectionAccess, filters: ObjectFilter, resource: str,
                       not_found: str | None = None) -> ResponseReturnValue:
     session = get_session()
-    columns = [StixObject.document, StixObject.tlp, StixObject.origin, StixObject.iep_policy,
-               StixObject.source_team_id, StixObject.expires_at]
-    if access.principal.user.is_service:  # the outbound copy stored at ingest, if any
-        columns += [StixObject.outbound_text, StixObject.stix_type, StixObject.stix_id]
-    page, next_token = _page(session, access, filters, resource, columns)
+    columns = _FOR_AUTOMATION if access.principal.user.is_service else _FOR_PEOPLE
+    after, limit = _position(access, resource)
+    # Rows of driver values: a page served verbatim converts only what it uses (issue 15).
+    page = read_raw_page(session, columns, access.collection.id, access.read_access(),
+                         filters, limit, after)
     if not_found and not page.rows and not filters.added_after and "next" not in request.args:
         raise NotFound(not_found)
-    _audit_read(session, access, resource, page,  # tlp is columns[1]
-                [level.value for level in set(map(itemgetter(1), page.rows))])
-    response = envelope(_served(session, access, page, resource), page.more, next_token)
+    tlp = page.converters.converter("tlp")
+    _audit_read(session, access, resource, page,  # tlp is column 1
+                [tlp(level).value for level in {row[1] for row in page.rows}])
+    response = envelope(_served(session, access, page, resource), page.more,
+                        _next_token(access, resource, page))
     return with_date_headers(response, page.first_added, page.last_added)
 
 
-def _served(session: Session, access: CollectionAccess, page: Page, resource: str
+def _served(session: Session, access: CollectionAccess, page: RawPage, resource: str
             ) -> Iterable[str]:
     """Each row's JSON text for this reader: outbound form for automation (a remote hub's
     pull: IEP policy carried, definitions ahead of the objects on get-objects pages, nothing
@@ -95,15 +124,18 @@ def _served(session: Session, access: CollectionAccess, page: Page, resource: st
     if access.principal.user.is_service:
         return outbound_page(session, page.rows, hub_name, team_id,
                              access.collection.is_exercise, not request.is_secure,
-                             definitions=resource == "objects")
+                             definitions=resource == "objects", typed=page.converters.typed)
     return _for_people(page, team_id, hub_name)
 
 
-def _for_people(page: Page, team_id: Any, hub_name: str) -> Iterator[str]:
-    # Unpacked by position (the column order of _objects_response): a result row's attribute
-    # access costs ten times more, per row of every page (issue 15).
-    for document, _tlp, _origin, policy, source_team_id, *_rest in page.rows:
-        if not policy:  # nothing can hide the source: the stored text, verbatim
+def _for_people(page: RawPage, team_id: Any, hub_name: str) -> Iterator[str]:
+    typed = page.converters.typed
+    for row in page.rows:
+        if row[2] is None:  # no IEP policy (NULL), nothing can hide the source: the stored
+            yield row[0]    # text (column 0), verbatim
+            continue
+        document, _tlp, policy, source_team_id, *_rest = typed(row)
+        if not policy:
             yield document
             continue
         yield served_document(document, policy, hidden_from(team_id, source_team_id, policy),
